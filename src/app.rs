@@ -1,0 +1,147 @@
+//! Builds the application: data folder, keys, database, migrations, and the HTTP server
+//! bound to its address (port 0 in tests).
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::Path;
+
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::storage::CookieSessionStore;
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+
+use crate::db::{self, DbPool};
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::web::{csrf, current_user, error_pages};
+
+pub const SESSION_COOKIE: &str = "dossier_session";
+const SECRET_KEY_FILE: &str = "secret.key";
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub pool: DbPool,
+}
+
+impl Application {
+    /// Prepares everything and binds the listener; the server runs when awaited.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let pool = open_database(&settings)?;
+        let key = session_key(&settings)?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("cannot listen on {} (setting bind / DOSSIER_BIND)", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState::new(pool.clone(), settings));
+        let server = HttpServer::new(move || {
+            let secure = state.settings.cookie_secure;
+            App::new()
+                .app_data(state.clone())
+                .configure(crate::routes::configure)
+                // Middleware runs from the last added to the first.
+                .wrap(from_fn(csrf::check))
+                .wrap(from_fn(current_user::load))
+                .wrap(from_fn(error_pages::render))
+                .wrap(session_middleware(key.clone(), secure))
+                .wrap(security_headers())
+                .wrap(tracing_actix_web::TracingLogger::default())
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server, pool })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Creates the data folder, connects and runs pending migrations.
+pub fn open_database(settings: &Settings) -> anyhow::Result<DbPool> {
+    create_data_dir(settings.data_dir())?;
+    let url = settings.effective_database_url();
+    let pool = db::build_pool(&url, settings.db_pool_size)?;
+    let mut conn = pool.get().context("cannot get a database connection")?;
+    let applied = db::migrate::run_pending(&mut conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    for name in applied {
+        tracing::info!(migration = %name, "applied");
+    }
+    Ok(pool)
+}
+
+/// The data folder holds the database and keys: a new one is readable by its owner only.
+fn create_data_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data folder {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+fn session_middleware(key: Key, secure: bool) -> SessionMiddleware<CookieSessionStore> {
+    SessionMiddleware::builder(CookieSessionStore::default(), key)
+        .cookie_name(SESSION_COOKIE.to_string())
+        .cookie_secure(secure)
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_content_security(CookieContentSecurity::Private)
+        .session_lifecycle(BrowserSession::default())
+        .build()
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add(("X-Frame-Options", "DENY"))
+        // Pages hold personal data: no copies in shared caches or the back-button cache.
+        .add(("Cache-Control", "no-store"))
+}
+
+/// The cookie key: from `DOSSIER_SECRET_KEY`, else from a 0600 key file in the data
+/// folder, made with 64 random bytes on first start.
+fn session_key(settings: &Settings) -> anyhow::Result<Key> {
+    let secret = match &settings.secret_key {
+        Some(secret) => secret.clone(),
+        None => read_or_create_key_file(&settings.data_dir().join(SECRET_KEY_FILE))?,
+    };
+    if secret.len() < 32 {
+        anyhow::bail!("setting secret_key (DOSSIER_SECRET_KEY) is too short: at least 32 characters");
+    }
+    Ok(Key::derive_from(secret.as_bytes()))
+}
+
+fn read_or_create_key_file(path: &Path) -> anyhow::Result<String> {
+    if path.exists() {
+        let secret = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        return Ok(secret.trim().to_string());
+    }
+    let mut bytes = [0u8; 64];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    let secret = hex::encode(bytes);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(secret.as_bytes())?;
+    Ok(secret)
+}

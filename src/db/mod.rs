@@ -1,0 +1,20 @@
+//! Database access: one connection type over SQLite and PostgreSQL, a pool, and the few
+//! places where the two backends need different SQL.
+
+pub mod audit_log;
+pub mod communities;
+pub mod connection;
+pub mod login_attempts;
+pub mod migrate;
+pub mod offices;
+pub mod schema;
+pub mod users;
+
+pub use connection::{build_pool, write_tx, Backend, DbConnection, DbPool};
+
+/// Current time as stored: UTC, truncated to microseconds so that SQLite and PostgreSQL
+/// give back exactly what was written (the audit hash depends on it).
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}

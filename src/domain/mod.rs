@@ -1,0 +1,8 @@
+//! Types, validation and rules: no HTTP, no SQL.
+
+pub mod audit;
+pub mod office;
+pub mod password;
+pub mod role;
+pub mod user;
+pub mod validation;

@@ -1,0 +1,79 @@
+//! The one error type of the web layer and how each kind is answered.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("sign-in required")]
+    SignInRequired { next: String },
+    #[error("missing or invalid CSRF token")]
+    Csrf,
+    #[error("too many requests")]
+    TooManyRequests,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Form fields that did not pass; the handler shows the form again with them.
+    #[error("invalid input")]
+    Invalid(crate::domain::validation::FieldErrors),
+    #[error("database error")]
+    Db(#[from] diesel::result::Error),
+    #[error("database unavailable")]
+    Pool(#[from] r2d2::Error),
+    #[error("template error")]
+    Template(#[from] askama::Error),
+    #[error("session error: {0}")]
+    Session(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// The locale key of the message shown on the error page.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "err-page-not-found",
+            AppError::Forbidden => "err-page-forbidden",
+            AppError::Csrf => "err-page-csrf",
+            AppError::TooManyRequests => "err-page-too-many",
+            AppError::BadRequest(_) | AppError::Invalid(_) => "err-page-bad-request",
+            AppError::Pool(_) => "err-page-unavailable",
+            _ => "err-page-internal",
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A bare response; the error-page middleware renders the page around it in the
+    /// user's language.
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            // The debug form carries the whole cause chain; users see a plain message.
+            tracing::error!(error = %self, cause = ?self, "request failed");
+        }
+        match self {
+            AppError::SignInRequired { next } => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, crate::web::login_url(next)))
+                .finish(),
+            _ => HttpResponse::build(status).finish(),
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! The admin's pages: users and offices. None of them touches customer data.
+
+pub mod offices;
+pub mod users;

@@ -1,0 +1,16 @@
+//! Dossier: customer records for property-management offices.
+
+pub mod app;
+pub mod bootstrap;
+pub mod cli;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod handlers;
+pub mod i18n;
+pub mod routes;
+pub mod service;
+pub mod settings;
+pub mod state;
+pub mod views;
+pub mod web;

@@ -1,0 +1,62 @@
+//! A user changing their own password, and signing out.
+
+use super::{invalid, Caller};
+use crate::db::{audit_log, users, write_tx, DbConnection};
+use crate::domain::audit::{Action, Event};
+use crate::domain::password;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct PasswordChange {
+    #[serde(default)]
+    pub current_password: String,
+    #[serde(default)]
+    pub new_password: String,
+    #[serde(default)]
+    pub confirm_password: String,
+}
+
+/// Changes the password; returns the new session epoch (every other session ends).
+pub fn change_password(conn: &mut DbConnection, caller: &Caller, user_id: i32, change: &PasswordChange) -> Result<i32, AppError> {
+    let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
+    let mut errors = FieldErrors::default();
+    if !password::verify(&change.current_password, &user.password_hash) {
+        errors.add("current_password", "err-current-password");
+    }
+    if let Err(weakness) = password::check_strength(&change.new_password) {
+        errors.add("new_password", weakness.message_key());
+    } else if change.new_password == change.current_password {
+        errors.add("new_password", "err-password-unchanged");
+    }
+    if change.confirm_password != change.new_password {
+        errors.add("confirm_password", "err-password-mismatch");
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let hash = password::hash(&change.new_password).map_err(|e| AppError::Internal(e.into()))?;
+    write_tx(conn, |c| {
+        users::set_password(c, user_id, &hash, false)?;
+        let event = Event::new(caller.actor.clone(), Action::PasswordChanged, format!("user:{}", user.username), &caller.address);
+        audit_log::append(c, &event)?;
+        Ok::<(), AppError>(())
+    })?;
+    Ok(users::find(conn, user_id)?.map_or(0, |u| u.session_epoch))
+}
+
+/// Ends every session of the user and logs the sign-out.
+pub fn sign_out(conn: &mut DbConnection, caller: &Caller, user_id: i32, username: &str) -> Result<(), AppError> {
+    write_tx(conn, |c| {
+        users::end_sessions(c, user_id)?;
+        let event = Event::new(caller.actor.clone(), Action::SignOut, format!("user:{username}"), &caller.address);
+        audit_log::append(c, &event)?;
+        Ok(())
+    })
+}
+
+/// Checks a password typed for someone else (admin reset, CLI) against the policy.
+pub fn check_new_password(password_typed: &str) -> Result<String, AppError> {
+    password::check_strength(password_typed).map_err(|w| invalid("password", w.message_key()))?;
+    password::hash(password_typed).map_err(|e| AppError::Internal(e.into()))
+}

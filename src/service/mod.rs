@@ -1,0 +1,36 @@
+//! Use cases: each runs in one transaction that stores the change together with its
+//! operation-log entry. Handlers call these; these call `domain` rules and `db` queries.
+
+pub mod account;
+pub mod offices;
+pub mod sign_in;
+pub mod users;
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+
+/// Who asks, from where: what every log entry needs.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: crate::domain::audit::Actor,
+    pub address: String,
+}
+
+/// An `Invalid` error with one field message.
+pub fn invalid(field: &'static str, message_key: &'static str) -> AppError {
+    let mut errors = FieldErrors::default();
+    errors.add(field, message_key);
+    AppError::Invalid(errors)
+}
+
+/// Turns a constraint violation that a concurrent request won into a field message.
+pub fn on_violation(error: DieselError, kind: DatabaseErrorKind, field: &'static str, key: &'static str) -> AppError {
+    match error {
+        DieselError::DatabaseError(k, _) if std::mem::discriminant(&k) == std::mem::discriminant(&kind) => {
+            invalid(field, key)
+        }
+        other => AppError::Db(other),
+    }
+}

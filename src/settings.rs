@@ -1,0 +1,201 @@
+//! Settings: defaults ← `dossier.toml` (data folder or `--config`) ← environment ← CLI flags.
+//!
+//! Every value is checked here, once, so a bad setting stops the start with a message that
+//! names the key and the value instead of failing later inside a request.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// The name of the optional settings file looked for in the data folder.
+pub const CONFIG_FILE: &str = "dossier.toml";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL; `sqlite://PATH` or empty for the embedded file.
+    pub database_url: Option<String>,
+    /// Secret for session cookies and CSRF; else a key file in the data folder.
+    pub secret_key: Option<String>,
+    pub cookie_secure: bool,
+    pub session_idle_minutes: u32,
+    pub lockout_threshold: u32,
+    pub lockout_seconds: u32,
+    /// Sign-in attempts allowed per client address per minute.
+    pub login_rate_per_minute: u32,
+    pub db_pool_size: u32,
+    pub audit_page_size: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            secret_key: None,
+            cookie_secure: false,
+            session_idle_minutes: 30,
+            lockout_threshold: 5,
+            lockout_seconds: 15 * 60,
+            login_rate_per_minute: 30,
+            db_pool_size: 8,
+            audit_page_size: 50,
+        }
+    }
+}
+
+/// What the command line may say on top of the other sources.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("setting {key} = {value:?} is invalid: {why}")]
+    Invalid {
+        key: &'static str,
+        value: String,
+        why: String,
+    },
+    #[error("{0}")]
+    Source(String),
+}
+
+impl Settings {
+    /// Loads the settings from every source, in order of precedence.
+    pub fn load(overrides: &Overrides) -> Result<Settings, SettingsError> {
+        // The data folder decides where `dossier.toml` is, so it is resolved first.
+        let env = Env::prefixed("DOSSIER_").ignore(&["PASSWORD", "TEST_PG_URL"]);
+        let data_dir = match &overrides.data_dir {
+            Some(dir) => dir.clone(),
+            None => Figment::from(Serialized::defaults(Settings::default()))
+                .merge(env.clone().only(&["DATA_DIR"]))
+                .extract_inner::<PathBuf>("data_dir")
+                .map_err(|e| SettingsError::Source(e.to_string()))?,
+        };
+        let config_file = overrides
+            .config_file
+            .clone()
+            .unwrap_or_else(|| data_dir.join(CONFIG_FILE));
+        if overrides.config_file.is_some() && !config_file.exists() {
+            return Err(SettingsError::Invalid {
+                key: "--config",
+                value: config_file.display().to_string(),
+                why: "file not found".into(),
+            });
+        }
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(&config_file))
+            .merge(env)
+            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()));
+        if let Some(bind) = &overrides.bind {
+            figment = figment.merge(("bind", bind));
+        }
+        figment = figment.merge(("data_dir", &data_dir));
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| SettingsError::Source(describe_figment_error(e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let invalid = |key, value: &dyn ToString, why: &str| SettingsError::Invalid {
+            key,
+            value: value.to_string(),
+            why: why.into(),
+        };
+        if self.bind.parse::<SocketAddr>().is_err() {
+            return Err(invalid(
+                "bind (DOSSIER_BIND)",
+                &self.bind,
+                "expected an address like 127.0.0.1:8080",
+            ));
+        }
+        if let Some(url) = &self.database_url {
+            crate::db::Backend::from_url(url).map_err(|why| {
+                invalid("database_url (DATABASE_URL)", url, &why.to_string())
+            })?;
+        }
+        if let Some(key) = &self.secret_key {
+            if key.len() < 32 {
+                return Err(invalid(
+                    "secret_key (DOSSIER_SECRET_KEY)",
+                    &"<hidden>",
+                    "must be at least 32 characters",
+                ));
+            }
+        }
+        let ranges: [(&'static str, u32, u32, u32); 6] = [
+            ("session_idle_minutes", self.session_idle_minutes, 1, 24 * 60),
+            ("lockout_threshold", self.lockout_threshold, 1, 100),
+            ("lockout_seconds", self.lockout_seconds, 1, 24 * 3600),
+            ("login_rate_per_minute", self.login_rate_per_minute, 1, 10_000),
+            ("db_pool_size", self.db_pool_size, 1, 256),
+            ("audit_page_size", self.audit_page_size, 10, 1000),
+        ];
+        for (key, value, min, max) in ranges {
+            if !(min..=max).contains(&value) {
+                return Err(invalid(key, &value, &format!("must be between {min} and {max}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The SQLite file used when no `DATABASE_URL` is set.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("dossier.db")
+    }
+
+    /// The database URL in force: `DATABASE_URL`, else the SQLite file in the data folder.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.is_empty() => url.clone(),
+            _ => self.sqlite_path().display().to_string(),
+        }
+    }
+
+    /// The database URL with any password replaced, for messages.
+    pub fn effective_database_url_redacted(&self) -> String {
+        let url = self.effective_database_url();
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let credentials = &url[scheme_end + 3..at];
+                match credentials.split_once(':') {
+                    Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                    None => url,
+                }
+            }
+            _ => url,
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+}
+
+/// figment's message names the key and the source; add the offending value where it has one.
+fn describe_figment_error(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| m.name.to_string())
+                .unwrap_or_default();
+            format!("setting {key} is invalid ({source}): {}", e.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
