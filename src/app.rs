@@ -14,7 +14,7 @@ use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
-use crate::db::{self, DbPool};
+use crate::db::{self, DbConnection, DbPool};
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::web::{csrf, current_user, error_pages};
@@ -33,8 +33,12 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let pool = open_database(&settings)?;
         let key = session_key(&settings)?;
-        let listener = TcpListener::bind(&settings.bind)
-            .with_context(|| format!("cannot listen on {} (setting bind / DOSSIER_BIND)", settings.bind))?;
+        let listener = TcpListener::bind(&settings.bind).with_context(|| {
+            format!(
+                "cannot listen on {} (setting bind / DOSSIER_BIND)",
+                settings.bind
+            )
+        })?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState::new(pool.clone(), settings));
         let server = HttpServer::new(move || {
@@ -68,17 +72,27 @@ impl Application {
     }
 }
 
-/// Creates the data folder, connects and runs pending migrations.
+/// Creates the data folder, runs pending migrations and opens the pool.
 pub fn open_database(settings: &Settings) -> anyhow::Result<DbPool> {
+    connect(settings)?;
+    Ok(db::build_pool(
+        &settings.effective_database_url(),
+        settings.db_pool_size,
+    )?)
+}
+
+/// One migrated connection, for CLI commands. They must not use the pool: its background
+/// thread may still be inside libpq when the process exits, which crashes it.
+pub fn connect(settings: &Settings) -> anyhow::Result<DbConnection> {
     create_data_dir(settings.data_dir())?;
-    let url = settings.effective_database_url();
-    let pool = db::build_pool(&url, settings.db_pool_size)?;
-    let mut conn = pool.get().context("cannot get a database connection")?;
-    let applied = db::migrate::run_pending(&mut conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    let mut conn = DbConnection::open(&settings.effective_database_url())
+        .map_err(|e| db::connection::ConnectError(e.to_string()))?;
+    let applied = db::migrate::run_pending(&mut conn)
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
     for name in applied {
         tracing::info!(migration = %name, "applied");
     }
-    Ok(pool)
+    Ok(conn)
 }
 
 /// The data folder holds the database and keys: a new one is readable by its owner only.
@@ -86,7 +100,8 @@ fn create_data_dir(dir: &Path) -> anyhow::Result<()> {
     if dir.exists() {
         return Ok(());
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data folder {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data folder {}", dir.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -108,7 +123,10 @@ fn session_middleware(key: Key, secure: bool) -> SessionMiddleware<CookieSession
 
 fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
-        .add(("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "same-origin"))
         .add(("X-Frame-Options", "DENY"))
@@ -124,14 +142,17 @@ fn session_key(settings: &Settings) -> anyhow::Result<Key> {
         None => read_or_create_key_file(&settings.data_dir().join(SECRET_KEY_FILE))?,
     };
     if secret.len() < 32 {
-        anyhow::bail!("setting secret_key (DOSSIER_SECRET_KEY) is too short: at least 32 characters");
+        anyhow::bail!(
+            "setting secret_key (DOSSIER_SECRET_KEY) is too short: at least 32 characters"
+        );
     }
     Ok(Key::derive_from(secret.as_bytes()))
 }
 
 fn read_or_create_key_file(path: &Path) -> anyhow::Result<String> {
     if path.exists() {
-        let secret = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let secret = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         return Ok(secret.trim().to_string());
     }
     let mut bytes = [0u8; 64];
@@ -141,7 +162,9 @@ fn read_or_create_key_file(path: &Path) -> anyhow::Result<String> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
     file.write_all(secret.as_bytes())?;
     Ok(secret)
 }

@@ -26,11 +26,17 @@ pub fn ensure_first_admin(pool: &DbPool) -> anyhow::Result<Option<String>> {
         roles: vec![Role::Admin],
         office_id: None,
     };
-    let caller = Caller { actor: Actor::System, address: "startup".into() };
+    let caller = Caller {
+        actor: Actor::System,
+        address: "startup".into(),
+    };
     match service::users::create(&mut conn, &caller, &details, &generated, true) {
         Ok(_) => Ok(Some(generated)),
         // Another instance starting on the same database made it first.
-        Err(AppError::Invalid(_)) | Err(AppError::Db(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => Ok(None),
+        Err(AppError::Invalid(_))
+        | Err(AppError::Db(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => {
+            Ok(None)
+        }
         Err(other) => Err(anyhow::anyhow!("cannot create the first admin: {other:?}")),
     }
 }

@@ -11,7 +11,9 @@ use crate::web::{assets, guard};
 
 /// A route that only users with `permission` reach.
 fn need(permission: Permission, route: Route) -> Route {
-    route.wrap(from_fn(move |req, next| guard::check(permission, req, next)))
+    route.wrap(from_fn(move |req, next| {
+        guard::check(permission, req, next)
+    }))
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -26,22 +28,64 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route("/", need(SignedIn, get().to(home::show)))
         .route("/logout", need(SignedIn, post().to(logout::submit)))
         .route("/account/password", need(SignedIn, get().to(account::form)))
-        .route("/account/password", need(SignedIn, post().to(account::submit)))
+        .route(
+            "/account/password",
+            need(SignedIn, post().to(account::submit)),
+        )
         // Auditor
         .route("/audit", need(ReadAuditLog, get().to(audit::list)))
         // Admin: users
-        .route("/admin/users", need(ManageUsers, get().to(admin::users::list)))
-        .route("/admin/users", need(ManageUsers, post().to(admin::users::create)))
-        .route("/admin/users/new", need(ManageUsers, get().to(admin::users::new)))
-        .route("/admin/users/{id}/edit", need(ManageUsers, get().to(admin::users::edit)))
-        .route("/admin/users/{id}/update", need(ManageUsers, post().to(admin::users::update)))
-        .route("/admin/users/{id}/password", need(ManageUsers, post().to(admin::users::reset_password)))
-        .route("/admin/users/{id}/disable", need(ManageUsers, post().to(admin::users::disable)))
-        .route("/admin/users/{id}/enable", need(ManageUsers, post().to(admin::users::enable)))
+        .route(
+            "/admin/users",
+            need(ManageUsers, get().to(admin::users::list)),
+        )
+        .route(
+            "/admin/users",
+            need(ManageUsers, post().to(admin::users::create)),
+        )
+        .route(
+            "/admin/users/new",
+            need(ManageUsers, get().to(admin::users::new)),
+        )
+        .route(
+            "/admin/users/{id}/edit",
+            need(ManageUsers, get().to(admin::users::edit)),
+        )
+        .route(
+            "/admin/users/{id}/update",
+            need(ManageUsers, post().to(admin::users::update)),
+        )
+        .route(
+            "/admin/users/{id}/password",
+            need(ManageUsers, post().to(admin::users::reset_password)),
+        )
+        .route(
+            "/admin/users/{id}/disable",
+            need(ManageUsers, post().to(admin::users::disable)),
+        )
+        .route(
+            "/admin/users/{id}/enable",
+            need(ManageUsers, post().to(admin::users::enable)),
+        )
         // Admin: offices and their communities
-        .route("/admin/offices", need(ManageOffices, get().to(admin::offices::list)))
-        .route("/admin/offices", need(ManageOffices, post().to(admin::offices::create)))
-        .route("/admin/offices/new", need(ManageOffices, get().to(admin::offices::new)))
-        .route("/admin/offices/{id}/edit", need(ManageOffices, get().to(admin::offices::edit)))
-        .route("/admin/offices/{id}/update", need(ManageOffices, post().to(admin::offices::update)));
+        .route(
+            "/admin/offices",
+            need(ManageOffices, get().to(admin::offices::list)),
+        )
+        .route(
+            "/admin/offices",
+            need(ManageOffices, post().to(admin::offices::create)),
+        )
+        .route(
+            "/admin/offices/new",
+            need(ManageOffices, get().to(admin::offices::new)),
+        )
+        .route(
+            "/admin/offices/{id}/edit",
+            need(ManageOffices, get().to(admin::offices::edit)),
+        )
+        .route(
+            "/admin/offices/{id}/update",
+            need(ManageOffices, post().to(admin::offices::update)),
+        );
 }

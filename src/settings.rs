@@ -22,7 +22,8 @@ pub struct Settings {
     /// Secret for session cookies and CSRF; else a key file in the data folder.
     pub secret_key: Option<String>,
     pub cookie_secure: bool,
-    pub session_idle_minutes: u32,
+    /// Fractions are allowed (0.05 = 3 s), which the tests use.
+    pub session_idle_minutes: f64,
     pub lockout_threshold: u32,
     pub lockout_seconds: u32,
     /// Sign-in attempts allowed per client address per minute.
@@ -39,7 +40,7 @@ impl Default for Settings {
             database_url: None,
             secret_key: None,
             cookie_secure: false,
-            session_idle_minutes: 30,
+            session_idle_minutes: 30.0,
             lockout_threshold: 5,
             lockout_seconds: 15 * 60,
             login_rate_per_minute: 30,
@@ -95,7 +96,11 @@ impl Settings {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&config_file))
             .merge(env)
-            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()));
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database_url".into()),
+            );
         if let Some(bind) = &overrides.bind {
             figment = figment.merge(("bind", bind));
         }
@@ -121,9 +126,8 @@ impl Settings {
             ));
         }
         if let Some(url) = &self.database_url {
-            crate::db::Backend::from_url(url).map_err(|why| {
-                invalid("database_url (DATABASE_URL)", url, &why.to_string())
-            })?;
+            crate::db::Backend::from_url(url)
+                .map_err(|why| invalid("database_url (DATABASE_URL)", url, &why.to_string()))?;
         }
         if let Some(key) = &self.secret_key {
             if key.len() < 32 {
@@ -134,17 +138,32 @@ impl Settings {
                 ));
             }
         }
-        let ranges: [(&'static str, u32, u32, u32); 6] = [
-            ("session_idle_minutes", self.session_idle_minutes, 1, 24 * 60),
+        if !(0.01..=1440.0).contains(&self.session_idle_minutes) {
+            return Err(invalid(
+                "session_idle_minutes (DOSSIER_SESSION_IDLE_MINUTES)",
+                &self.session_idle_minutes,
+                "must be between 0.01 and 1440",
+            ));
+        }
+        let ranges: [(&'static str, u32, u32, u32); 5] = [
             ("lockout_threshold", self.lockout_threshold, 1, 100),
             ("lockout_seconds", self.lockout_seconds, 1, 24 * 3600),
-            ("login_rate_per_minute", self.login_rate_per_minute, 1, 10_000),
+            (
+                "login_rate_per_minute",
+                self.login_rate_per_minute,
+                1,
+                10_000,
+            ),
             ("db_pool_size", self.db_pool_size, 1, 256),
             ("audit_page_size", self.audit_page_size, 10, 1000),
         ];
         for (key, value, min, max) in ranges {
             if !(min..=max).contains(&value) {
-                return Err(invalid(key, &value, &format!("must be between {min} and {max}")));
+                return Err(invalid(
+                    key,
+                    &value,
+                    &format!("must be between {min} and {max}"),
+                ));
             }
         }
         Ok(())
@@ -170,7 +189,9 @@ impl Settings {
             (Some(scheme_end), Some(at)) if at > scheme_end => {
                 let credentials = &url[scheme_end + 3..at];
                 match credentials.split_once(':') {
-                    Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                    Some((user, _)) => {
+                        format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+                    }
                     None => url,
                 }
             }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::app::open_database;
+use crate::app::connect;
 use crate::db::audit_log::{self, Verdict};
 use crate::settings::Settings;
 
@@ -17,8 +17,7 @@ pub enum AuditCommand {
 pub fn run(settings: Settings, command: AuditCommand) -> anyhow::Result<ExitCode> {
     match command {
         AuditCommand::Verify => {
-            let pool = open_database(&settings)?;
-            let mut conn = pool.get()?;
+            let mut conn = connect(&settings)?;
             match audit_log::verify(&mut conn)? {
                 Verdict::Intact { entries, head } => {
                     println!("audit log intact: {entries} entries, head {}", &head[..16]);

@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand};
 use crate::settings::{Overrides, Settings};
 
 #[derive(Debug, Parser)]
-#[command(name = "dossier", version, about = "Dossier: customer records for property-management offices")]
+#[command(
+    name = "dossier",
+    version,
+    about = "Dossier: customer records for property-management offices"
+)]
 pub struct Cli {
     /// Settings file (default: dossier.toml in the data folder, if present)
     #[arg(long, global = true, value_name = "FILE")]
@@ -63,12 +67,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { bind } => bind.clone(),
         _ => None,
     };
-    let settings = Settings::load(&Overrides { config_file: cli.config, bind, data_dir: cli.data_dir })?;
+    let settings = Settings::load(&Overrides {
+        config_file: cli.config,
+        bind,
+        data_dir: cli.data_dir,
+    })?;
     match cli.command {
         Command::Serve { .. } => serve::run(settings),
         Command::Migrate => {
-            crate::app::open_database(&settings)?;
-            println!("migrations: up to date ({})", settings.effective_database_url_redacted());
+            crate::app::connect(&settings)?;
+            println!(
+                "migrations: up to date ({})",
+                settings.effective_database_url_redacted()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::User { command } => user::run(settings, command),
@@ -80,5 +91,8 @@ fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("DOSSIER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Logs go to stderr so that stdout carries only what a command prints for people.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

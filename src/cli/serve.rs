@@ -19,7 +19,9 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         let port = app.port();
         let host = bind.rsplit_once(':').map_or(bind.as_str(), |(h, _)| h);
         println!("Dossier: http://{host}:{port}/  (database: {database})");
-        app.run_until_stopped().await.context("server stopped with an error")?;
+        app.run_until_stopped()
+            .await
+            .context("server stopped with an error")?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Subcommand;
 
-use crate::app::open_database;
+use crate::app::connect;
 use crate::db::{offices, users, DbConnection};
 use crate::domain::audit::Actor;
 use crate::domain::user::{check_roles, check_username, UserDetails};
@@ -41,20 +41,28 @@ pub enum UserCommand {
 
 fn caller() -> Caller {
     let os_user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    Caller { actor: Actor::System, address: format!("cli:{os_user}") }
+    Caller {
+        actor: Actor::System,
+        address: format!("cli:{os_user}"),
+    }
 }
 
 pub fn run(settings: Settings, command: UserCommand) -> anyhow::Result<ExitCode> {
-    let pool = open_database(&settings)?;
-    let mut conn = pool.get()?;
+    let mut conn = connect(&settings)?;
     match command {
-        UserCommand::Add { name, roles, office, display_name } => add(&mut conn, &name, &roles, office, display_name),
+        UserCommand::Add {
+            name,
+            roles,
+            office,
+            display_name,
+        } => add(&mut conn, &name, &roles, office, display_name),
         UserCommand::List => list(&mut conn),
         UserCommand::Passwd { name } => {
             let user = find(&mut conn, &name)?;
             let password = read_password()?;
             // Set by an operator on purpose: no forced change at the next sign-in.
-            service::users::reset_password(&mut conn, &caller(), user.id, &password, false).map_err(explain)?;
+            service::users::reset_password(&mut conn, &caller(), user.id, &password, false)
+                .map_err(explain)?;
             println!("password changed for {}", user.username);
             Ok(ExitCode::SUCCESS)
         }
@@ -67,7 +75,13 @@ pub fn run(settings: Settings, command: UserCommand) -> anyhow::Result<ExitCode>
     }
 }
 
-fn add(conn: &mut DbConnection, name: &str, roles: &[String], office: Option<String>, display_name: Option<String>) -> anyhow::Result<ExitCode> {
+fn add(
+    conn: &mut DbConnection,
+    name: &str,
+    roles: &[String],
+    office: Option<String>,
+    display_name: Option<String>,
+) -> anyhow::Result<ExitCode> {
     let mut errors = FieldErrors::default();
     let username = check_username(&mut errors, name);
     let roles = check_roles(&mut errors, roles);
@@ -77,7 +91,9 @@ fn add(conn: &mut DbConnection, name: &str, roles: &[String], office: Option<Str
     let office_id = match office {
         Some(office) => Some(
             offices::find_by_name(conn, office.trim())?
-                .with_context(|| format!("no office named {office:?} (create it in /admin/offices first)"))?
+                .with_context(|| {
+                    format!("no office named {office:?} (create it in /admin/offices first)")
+                })?
                 .id,
         ),
         None => None,
@@ -89,23 +105,48 @@ fn add(conn: &mut DbConnection, name: &str, roles: &[String], office: Option<Str
         roles,
         office_id,
     };
-    let user = service::users::create(conn, &caller(), &details, &password, false).map_err(explain)?;
-    println!("added {} ({})", user.username, details.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "));
+    let user =
+        service::users::create(conn, &caller(), &details, &password, false).map_err(explain)?;
+    println!(
+        "added {} ({})",
+        user.username,
+        details
+            .roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 fn list(conn: &mut DbConnection) -> anyhow::Result<ExitCode> {
     let offices = offices::list(conn)?;
-    println!("{:<20} {:<20} {:<28} {:<16} status", "name", "display name", "roles", "office");
+    println!(
+        "{:<20} {:<20} {:<28} {:<16} status",
+        "name", "display name", "roles", "office"
+    );
     for u in users::list_with_roles(conn)? {
-        let roles = u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",");
+        let roles = u
+            .roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
         let office = u
             .user
             .office_id
             .and_then(|id| offices.iter().find(|o| o.id == id))
             .map_or("-".to_string(), |o| o.name.clone());
-        let status = if u.user.disabled { "disabled" } else { "active" };
-        println!("{:<20} {:<20} {:<28} {:<16} {status}", u.user.username, u.user.display_name, roles, office);
+        let status = if u.user.disabled {
+            "disabled"
+        } else {
+            "active"
+        };
+        println!(
+            "{:<20} {:<20} {:<28} {:<16} {status}",
+            u.user.username, u.user.display_name, roles, office
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

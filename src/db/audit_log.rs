@@ -101,7 +101,12 @@ pub struct Filter {
 
 /// One page of entries, newest first, and whether there is a next page. Fetches one row
 /// more than asked rather than counting: the log grows to millions of rows.
-pub fn page(conn: &mut DbConnection, filter: &Filter, page: i64, per_page: i64) -> QueryResult<(Vec<Entry>, bool)> {
+pub fn page(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<(Vec<Entry>, bool)> {
     let mut query = audit_log::table.select(Entry::as_select()).into_boxed();
     if let Some(actor) = &filter.actor {
         query = query.filter(audit_log::actor.eq(actor.clone()));
@@ -153,7 +158,10 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<Verdict> {
                 return Ok(broken(entry.seq, "does not link to the entry before it"));
             }
             if entry.computed_hash() != entry.hash {
-                return Ok(broken(entry.seq, "altered: its content does not match its hash"));
+                return Ok(broken(
+                    entry.seq,
+                    "altered: its content does not match its hash",
+                ));
             }
             prev_hash.clone_from(&entry.hash);
             expected_seq += 1;
@@ -168,11 +176,20 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<Verdict> {
         .first(conn)?;
     let last = expected_seq - 1;
     if head_seq != last || head_hash != prev_hash {
-        return Ok(broken(last + 1, "missing: entries were removed from the end of the log"));
+        return Ok(broken(
+            last + 1,
+            "missing: entries were removed from the end of the log",
+        ));
     }
-    Ok(Verdict::Intact { entries: last, head: prev_hash })
+    Ok(Verdict::Intact {
+        entries: last,
+        head: prev_hash,
+    })
 }
 
 fn broken(seq: i64, reason: &str) -> Verdict {
-    Verdict::Broken { seq, reason: reason.to_string() }
+    Verdict::Broken {
+        seq,
+        reason: reason.to_string(),
+    }
 }

@@ -31,7 +31,11 @@ pub fn of_office(conn: &mut DbConnection, office_id: i32) -> QueryResult<Vec<Com
 }
 
 /// The names among `names` that already belong to another office than `office_id`.
-pub fn taken_elsewhere(conn: &mut DbConnection, office_id: Option<i32>, names: &[String]) -> QueryResult<Vec<String>> {
+pub fn taken_elsewhere(
+    conn: &mut DbConnection,
+    office_id: Option<i32>,
+    names: &[String],
+) -> QueryResult<Vec<String>> {
     let mut query = communities::table
         .filter(communities::name.eq_any(names))
         .select(communities::name)
@@ -45,7 +49,11 @@ pub fn taken_elsewhere(conn: &mut DbConnection, office_id: Option<i32>, names: &
 /// Makes the office's communities exactly `names`: adds the new, removes the dropped.
 /// Call inside a transaction; removing one that records still point at fails on its
 /// foreign key, and the caller reports that.
-pub fn replace_for_office(conn: &mut DbConnection, office_id: i32, names: &[String]) -> QueryResult<()> {
+pub fn replace_for_office(
+    conn: &mut DbConnection,
+    office_id: i32,
+    names: &[String],
+) -> QueryResult<()> {
     let existing = of_office(conn, office_id)?;
     let dropped: Vec<i32> = existing
         .iter()
@@ -56,7 +64,10 @@ pub fn replace_for_office(conn: &mut DbConnection, office_id: i32, names: &[Stri
         diesel::delete(communities::table.filter(communities::id.eq_any(dropped))).execute(conn)?;
     }
     let at = now();
-    for name in names.iter().filter(|n| !existing.iter().any(|c| &c.name == *n)) {
+    for name in names
+        .iter()
+        .filter(|n| !existing.iter().any(|c| &c.name == *n))
+    {
         diesel::insert_into(communities::table)
             .values((
                 communities::office_id.eq(office_id),

@@ -50,7 +50,9 @@ impl DbConnection {
     /// Opens one connection, with the SQLite settings every connection needs.
     pub fn open(url: &str) -> Result<DbConnection, ConnectionError> {
         match Backend::from_url(url).map_err(ConnectionError::BadConnection)? {
-            Backend::Postgres => Ok(DbConnection::Pg(PgConnection::establish(&with_connect_timeout(url))?)),
+            Backend::Postgres => Ok(DbConnection::Pg(PgConnection::establish(
+                &with_connect_timeout(url),
+            )?)),
             Backend::Sqlite => {
                 let path = url.strip_prefix("sqlite://").unwrap_or(url);
                 let mut conn = SqliteConnection::establish(path)?;
@@ -115,7 +117,9 @@ pub fn build_pool(url: &str, size: u32) -> Result<DbPool, ConnectError> {
         // A check query on every checkout costs a round trip per request; broken
         // connections surface as query errors and the pool replaces them.
         .test_on_check_out(false)
-        .build(Manager { url: url.to_string() })
+        .build(Manager {
+            url: url.to_string(),
+        })
         .map_err(|e| ConnectError(e.to_string()))
 }
 
@@ -130,7 +134,9 @@ where
     E: From<DieselError>,
 {
     match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
         DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
     match f(conn) {

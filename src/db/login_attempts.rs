@@ -50,22 +50,33 @@ pub fn record_failure(
     let mine = login_attempts::table.find(username);
     // A lock that has run out starts the count again.
     diesel::update(mine.filter(login_attempts::locked_until.le(at)))
-        .set((login_attempts::failures.eq(0), login_attempts::locked_until.eq(None::<NaiveDateTime>)))
+        .set((
+            login_attempts::failures.eq(0),
+            login_attempts::locked_until.eq(None::<NaiveDateTime>),
+        ))
         .execute(conn)?;
     diesel::update(mine)
-        .set((login_attempts::failures.eq(login_attempts::failures + 1), login_attempts::updated_at.eq(at)))
+        .set((
+            login_attempts::failures.eq(login_attempts::failures + 1),
+            login_attempts::updated_at.eq(at),
+        ))
         .execute(conn)?;
     let failures: i32 = mine.select(login_attempts::failures).first(conn)?;
     if failures < threshold {
         return Ok(Failure::Counted(failures));
     }
     diesel::update(mine)
-        .set((login_attempts::failures.eq(0), login_attempts::locked_until.eq(Some(at + lock_for))))
+        .set((
+            login_attempts::failures.eq(0),
+            login_attempts::locked_until.eq(Some(at + lock_for)),
+        ))
         .execute(conn)?;
     Ok(Failure::LockedNow)
 }
 
 /// Forgets the failures of a name after a successful sign-in.
 pub fn clear(conn: &mut DbConnection, username: &str) -> QueryResult<()> {
-    diesel::delete(login_attempts::table.find(username)).execute(conn).map(drop)
+    diesel::delete(login_attempts::table.find(username))
+        .execute(conn)
+        .map(drop)
 }

@@ -24,7 +24,11 @@ pub struct OfficeWithCommunities {
 }
 
 pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Office>> {
-    offices::table.find(id).select(Office::as_select()).first(conn).optional()
+    offices::table
+        .find(id)
+        .select(Office::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn find_by_name(conn: &mut DbConnection, name: &str) -> QueryResult<Option<Office>> {
@@ -36,7 +40,10 @@ pub fn find_by_name(conn: &mut DbConnection, name: &str) -> QueryResult<Option<O
 }
 
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Office>> {
-    offices::table.order(offices::name).select(Office::as_select()).load(conn)
+    offices::table
+        .order(offices::name)
+        .select(Office::as_select())
+        .load(conn)
 }
 
 /// Every office with its communities, in two queries.
@@ -46,9 +53,14 @@ pub fn list_with_communities(conn: &mut DbConnection) -> QueryResult<Vec<OfficeW
     Ok(all
         .into_iter()
         .map(|office| {
-            let (mine, rest) = communities.drain(..).partition(|c| c.office_id == office.id);
+            let (mine, rest) = communities
+                .drain(..)
+                .partition(|c| c.office_id == office.id);
             communities = rest;
-            OfficeWithCommunities { office, communities: mine }
+            OfficeWithCommunities {
+                office,
+                communities: mine,
+            }
         })
         .collect())
 }
@@ -57,7 +69,11 @@ pub fn list_with_communities(conn: &mut DbConnection) -> QueryResult<Vec<OfficeW
 pub fn create(conn: &mut DbConnection, name: &str) -> QueryResult<Office> {
     let at = now();
     diesel::insert_into(offices::table)
-        .values((offices::name.eq(name), offices::created_at.eq(at), offices::updated_at.eq(at)))
+        .values((
+            offices::name.eq(name),
+            offices::created_at.eq(at),
+            offices::updated_at.eq(at),
+        ))
         .execute(conn)?;
     find_by_name(conn, name)?.ok_or(diesel::result::Error::NotFound)
 }

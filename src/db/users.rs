@@ -43,7 +43,11 @@ pub struct UserWithRoles {
 }
 
 pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
-    users::table.find(id).select(User::as_select()).first(conn).optional()
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<User>> {
@@ -78,7 +82,12 @@ pub fn list_with_roles(conn: &mut DbConnection) -> QueryResult<Vec<UserWithRoles
     Ok(all
         .into_iter()
         .map(|user| {
-            let roles = parse_roles(pairs.iter().filter(|(id, _)| *id == user.id).map(|(_, r)| r));
+            let roles = parse_roles(
+                pairs
+                    .iter()
+                    .filter(|(id, _)| *id == user.id)
+                    .map(|(_, r)| r),
+            );
             UserWithRoles { user, roles }
         })
         .collect())
@@ -126,7 +135,10 @@ fn set_roles(conn: &mut DbConnection, user_id: i32, roles: &[Role]) -> QueryResu
     diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
     for role in roles {
         diesel::insert_into(user_roles::table)
-            .values((user_roles::user_id.eq(user_id), user_roles::role.eq(role.as_str())))
+            .values((
+                user_roles::user_id.eq(user_id),
+                user_roles::role.eq(role.as_str()),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -151,7 +163,12 @@ pub fn update_details(conn: &mut DbConnection, id: i32, details: &UserDetails) -
 }
 
 /// Sets a new password hash and ends every session of the user.
-pub fn set_password(conn: &mut DbConnection, id: i32, hash: &str, must_change: bool) -> QueryResult<()> {
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: i32,
+    hash: &str,
+    must_change: bool,
+) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(hash),

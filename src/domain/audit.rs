@@ -110,7 +110,12 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn new(actor: Actor, action: Action, target: impl Into<String>, address: impl Into<String>) -> Event {
+    pub fn new(
+        actor: Actor,
+        action: Action,
+        target: impl Into<String>,
+        address: impl Into<String>,
+    ) -> Event {
         Event {
             actor,
             action,
@@ -165,7 +170,9 @@ mod tests {
     fn entry(details: &str) -> String {
         Canonical {
             seq: 1,
-            at: chrono::DateTime::from_timestamp(1_700_000_000, 123_456_000).unwrap().naive_utc(),
+            at: chrono::DateTime::from_timestamp(1_700_000_000, 123_456_000)
+                .unwrap()
+                .naive_utc(),
             actor_id: Some(1),
             actor: "admin",
             action: "sign_in",

@@ -24,7 +24,12 @@ pub fn check(input: &OfficeInput) -> Result<OfficeDetails, FieldErrors> {
     let mut errors = FieldErrors::default();
     let name = required_text(&mut errors, "name", &input.name, NAME_MAX);
     let mut communities: Vec<String> = Vec::new();
-    for line in input.communities.lines().map(str::trim).filter(|l| !l.is_empty()) {
+    for line in input
+        .communities
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
         if line.chars().count() > NAME_MAX || line.chars().any(char::is_control) {
             errors.add("communities", "err-community-name");
         } else if communities.iter().any(|c| c == line) {
@@ -49,7 +54,10 @@ mod tests {
             name: "东城管理处".into(),
             communities: "阳光花园\r\n\n  翠湖苑 \n".into(),
         };
-        assert_eq!(check(&input).unwrap().communities, vec!["阳光花园", "翠湖苑"]);
+        assert_eq!(
+            check(&input).unwrap().communities,
+            vec!["阳光花园", "翠湖苑"]
+        );
     }
 
     #[test]
@@ -58,6 +66,9 @@ mod tests {
             name: "东城管理处".into(),
             communities: "阳光花园\n阳光花园".into(),
         };
-        assert_eq!(check(&input).unwrap_err().get("communities"), Some("err-community-repeated"));
+        assert_eq!(
+            check(&input).unwrap_err().get("communities"),
+            Some("err-community-repeated")
+        );
     }
 }

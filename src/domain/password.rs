@@ -41,7 +41,7 @@ pub fn check_strength(password: &str) -> Result<(), Weakness> {
         return Err(Weakness::TooLong);
     }
     let lower = password.to_lowercase();
-    let single_char = lower.chars().all(|c| Some(c) == lower.chars().next());
+    let single_char = lower.chars().all(|c| lower.starts_with(c));
     if single_char || COMMON.lines().any(|common| common.trim() == lower) {
         return Err(Weakness::Common);
     }

@@ -68,10 +68,22 @@ pub enum Permission {
 /// Which role grants which permission. Admin maintains the system and never reads
 /// customer records; the auditor reads, never changes.
 const GRANTS: &[(Role, &[Permission])] = &[
-    (Role::Admin, &[Permission::ManageUsers, Permission::ManageOffices]),
-    (Role::Manager, &[Permission::ReadCustomers, Permission::EditCustomers]),
-    (Role::Clerk, &[Permission::ReadCustomers, Permission::EditCustomers]),
-    (Role::Auditor, &[Permission::ReadAuditLog, Permission::ReadCustomers]),
+    (
+        Role::Admin,
+        &[Permission::ManageUsers, Permission::ManageOffices],
+    ),
+    (
+        Role::Manager,
+        &[Permission::ReadCustomers, Permission::EditCustomers],
+    ),
+    (
+        Role::Clerk,
+        &[Permission::ReadCustomers, Permission::EditCustomers],
+    ),
+    (
+        Role::Auditor,
+        &[Permission::ReadAuditLog, Permission::ReadCustomers],
+    ),
 ];
 
 /// Whether any of `roles` grants `permission`.

@@ -94,7 +94,12 @@ pub fn check(input: &UserInput, with_password: bool) -> Result<UserDetails, Fiel
     let display_name = if input.display_name.trim().is_empty() {
         username.clone()
     } else {
-        required_text(&mut errors, "display_name", &input.display_name, DISPLAY_NAME_MAX)
+        required_text(
+            &mut errors,
+            "display_name",
+            &input.display_name,
+            DISPLAY_NAME_MAX,
+        )
     };
     let roles = check_roles(&mut errors, &input.roles);
     let office_id = check_office_id(&mut errors, &input.office_id);

@@ -14,7 +14,11 @@ use crate::web::session::{FlashKind, TypedSession};
 
 /// `GET /account/password`
 pub async fn form(ctx: PageCtx, user: CurrentUser) -> Result<HttpResponse, AppError> {
-    render(&PasswordPage { ctx, errors: FieldErrors::default(), forced: user.must_change_password })
+    render(&PasswordPage {
+        ctx,
+        errors: FieldErrors::default(),
+        forced: user.must_change_password,
+    })
 }
 
 /// `POST /account/password`: this session stays signed in; all others end.
@@ -28,14 +32,21 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let caller = caller(&req, &user);
     let user_id = user.id;
-    match state.db(move |c| account::change_password(c, &caller, user_id, &change)).await {
+    match state
+        .db(move |c| account::change_password(c, &caller, user_id, &change))
+        .await
+    {
         Ok(epoch) => {
             session.set_epoch(epoch)?;
             session.flash(FlashKind::Success, ctx.t("flash-password-changed"))?;
             Ok(see_other("/"))
         }
         Err(AppError::Invalid(errors)) => {
-            let page = PasswordPage { ctx, errors, forced: user.must_change_password };
+            let page = PasswordPage {
+                ctx,
+                errors,
+                forced: user.must_change_password,
+            };
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(other) => Err(other),

@@ -9,9 +9,18 @@ use crate::views::audit::{AuditPage, AuditQuery};
 use crate::views::{render, PageCtx};
 
 /// `GET /audit?user=&action=&from=&to=&page=`: the operation log, newest first.
-pub async fn list(ctx: PageCtx, state: web::Data<AppState>, query: web::Query<AuditQuery>) -> Result<HttpResponse, AppError> {
+pub async fn list(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let page = query.page.as_deref().and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
+    let page = query
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
     let (filter, error) = match to_filter(&query) {
         Ok(filter) => (filter, None),
         Err(key) => (Filter::default(), Some(ctx.t(key))),
@@ -49,7 +58,12 @@ fn to_filter(query: &AuditQuery) -> Result<Filter, &'static str> {
     };
     let action = match query.action.trim() {
         "" => None,
-        a => Some(Action::parse(a).ok_or("err-action-unknown")?.as_str().to_string()),
+        a => Some(
+            Action::parse(a)
+                .ok_or("err-action-unknown")?
+                .as_str()
+                .to_string(),
+        ),
     };
     let until = date(&query.to)?.map(|d| d + chrono::Duration::days(1));
     Ok(Filter {

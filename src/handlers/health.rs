@@ -7,7 +7,9 @@ use crate::state::AppState;
 pub async fn check(state: web::Data<AppState>) -> HttpResponse {
     let reachable = state.db(|conn| Ok(conn.batch_execute("SELECT 1")?)).await;
     match reachable {
-        Ok(()) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok"),
+        Ok(()) => HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body("ok"),
         Err(error) => {
             tracing::warn!(%error, "health check failed");
             HttpResponse::ServiceUnavailable()

@@ -8,9 +8,17 @@ use crate::views::{render, PageCtx};
 use crate::web::current_user::CurrentUser;
 
 /// `GET /`: who is signed in, with which roles and office.
-pub async fn show(ctx: PageCtx, user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     let office = match user.office_id {
-        Some(id) => state.db(move |c| Ok(offices::find(c, id)?.map(|o| o.name))).await?,
+        Some(id) => {
+            state
+                .db(move |c| Ok(offices::find(c, id)?.map(|o| o.name)))
+                .await?
+        }
         None => None,
     };
     render(&HomePage { ctx, user, office })

@@ -16,8 +16,12 @@ pub struct LangForm {
 }
 
 /// `POST /lang`: switches the interface language and goes back.
-pub async fn switch(session: TypedSession, Form(form): Form<LangForm>) -> Result<HttpResponse, AppError> {
-    let lang = Lang::from_code(&form.lang).ok_or_else(|| AppError::BadRequest("unknown language".into()))?;
+pub async fn switch(
+    session: TypedSession,
+    Form(form): Form<LangForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::from_code(&form.lang)
+        .ok_or_else(|| AppError::BadRequest("unknown language".into()))?;
     session.set_lang(lang)?;
     Ok(see_other(&safe_next(form.next.as_deref())))
 }

@@ -19,12 +19,21 @@ pub struct NextQuery {
 }
 
 /// `GET /login`
-pub async fn form(ctx: PageCtx, user: Option<CurrentUser>, query: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+pub async fn form(
+    ctx: PageCtx,
+    user: Option<CurrentUser>,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
     let next = safe_next(query.next.as_deref());
     if user.is_some() {
         return Ok(see_other(&next));
     }
-    render(&LoginPage { ctx, username: String::new(), next, error: None })
+    render(&LoginPage {
+        ctx,
+        username: String::new(),
+        next,
+        error: None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -60,15 +69,28 @@ pub async fn submit(
         .db(move |c| sign_in::attempt(c, &name, &typed, &address, policy))
         .await?;
     let message_key = match outcome {
-        Outcome::SignedIn { user_id, epoch, must_change_password } => {
+        Outcome::SignedIn {
+            user_id,
+            epoch,
+            must_change_password,
+        } => {
             session.sign_in(user_id, epoch)?;
-            let to = if must_change_password { "/account/password".to_string() } else { safe_next(form.next.as_deref()) };
+            let to = if must_change_password {
+                "/account/password".to_string()
+            } else {
+                safe_next(form.next.as_deref())
+            };
             return Ok(see_other(&to));
         }
         Outcome::Refused => "login-refused",
         Outcome::Locked => "login-locked",
     };
     let error = Some(ctx.t(message_key));
-    let page = LoginPage { ctx, username, next: safe_next(form.next.as_deref()), error };
+    let page = LoginPage {
+        ctx,
+        username,
+        next: safe_next(form.next.as_deref()),
+        error,
+    };
     render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }

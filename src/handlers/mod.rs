@@ -17,5 +17,8 @@ use crate::web::current_user::CurrentUser;
 
 /// The caller of a use case: the signed-in user and their address.
 pub fn caller(req: &HttpRequest, user: &CurrentUser) -> Caller {
-    Caller { actor: user.actor(), address: client_address(req) }
+    Caller {
+        actor: user.actor(),
+        address: client_address(req),
+    }
 }

@@ -18,7 +18,12 @@ pub struct PasswordChange {
 }
 
 /// Changes the password; returns the new session epoch (every other session ends).
-pub fn change_password(conn: &mut DbConnection, caller: &Caller, user_id: i32, change: &PasswordChange) -> Result<i32, AppError> {
+pub fn change_password(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    user_id: i32,
+    change: &PasswordChange,
+) -> Result<i32, AppError> {
     let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
     let mut errors = FieldErrors::default();
     if !password::verify(&change.current_password, &user.password_hash) {
@@ -38,7 +43,12 @@ pub fn change_password(conn: &mut DbConnection, caller: &Caller, user_id: i32, c
     let hash = password::hash(&change.new_password).map_err(|e| AppError::Internal(e.into()))?;
     write_tx(conn, |c| {
         users::set_password(c, user_id, &hash, false)?;
-        let event = Event::new(caller.actor.clone(), Action::PasswordChanged, format!("user:{}", user.username), &caller.address);
+        let event = Event::new(
+            caller.actor.clone(),
+            Action::PasswordChanged,
+            format!("user:{}", user.username),
+            &caller.address,
+        );
         audit_log::append(c, &event)?;
         Ok::<(), AppError>(())
     })?;
@@ -46,10 +56,20 @@ pub fn change_password(conn: &mut DbConnection, caller: &Caller, user_id: i32, c
 }
 
 /// Ends every session of the user and logs the sign-out.
-pub fn sign_out(conn: &mut DbConnection, caller: &Caller, user_id: i32, username: &str) -> Result<(), AppError> {
+pub fn sign_out(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    user_id: i32,
+    username: &str,
+) -> Result<(), AppError> {
     write_tx(conn, |c| {
         users::end_sessions(c, user_id)?;
-        let event = Event::new(caller.actor.clone(), Action::SignOut, format!("user:{username}"), &caller.address);
+        let event = Event::new(
+            caller.actor.clone(),
+            Action::SignOut,
+            format!("user:{username}"),
+            &caller.address,
+        );
         audit_log::append(c, &event)?;
         Ok(())
     })

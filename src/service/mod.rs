@@ -26,9 +26,16 @@ pub fn invalid(field: &'static str, message_key: &'static str) -> AppError {
 }
 
 /// Turns a constraint violation that a concurrent request won into a field message.
-pub fn on_violation(error: DieselError, kind: DatabaseErrorKind, field: &'static str, key: &'static str) -> AppError {
+pub fn on_violation(
+    error: DieselError,
+    kind: DatabaseErrorKind,
+    field: &'static str,
+    key: &'static str,
+) -> AppError {
     match error {
-        DieselError::DatabaseError(k, _) if std::mem::discriminant(&k) == std::mem::discriminant(&kind) => {
+        DieselError::DatabaseError(k, _)
+            if std::mem::discriminant(&k) == std::mem::discriminant(&kind) =>
+        {
             invalid(field, key)
         }
         other => AppError::Db(other),

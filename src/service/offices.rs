@@ -9,7 +9,11 @@ use crate::domain::audit::{Action, Event};
 use crate::domain::office::OfficeDetails;
 use crate::error::AppError;
 
-fn check_names(conn: &mut DbConnection, office_id: Option<i32>, details: &OfficeDetails) -> Result<(), AppError> {
+fn check_names(
+    conn: &mut DbConnection,
+    office_id: Option<i32>,
+    details: &OfficeDetails,
+) -> Result<(), AppError> {
     if let Some(other) = offices::find_by_name(conn, &details.name)? {
         if Some(other.id) != office_id {
             return Err(invalid("name", "err-office-name-taken"));
@@ -22,31 +26,69 @@ fn check_names(conn: &mut DbConnection, office_id: Option<i32>, details: &Office
 }
 
 fn event(caller: &Caller, action: Action, details: &OfficeDetails) -> Event {
-    Event::new(caller.actor.clone(), action, format!("office:{}", details.name), &caller.address)
-        .details(format!("communities={}", details.communities.join(",")))
+    Event::new(
+        caller.actor.clone(),
+        action,
+        format!("office:{}", details.name),
+        &caller.address,
+    )
+    .details(format!("communities={}", details.communities.join(",")))
 }
 
-pub fn create(conn: &mut DbConnection, caller: &Caller, details: &OfficeDetails) -> Result<Office, AppError> {
+pub fn create(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    details: &OfficeDetails,
+) -> Result<Office, AppError> {
     write_tx(conn, |c| {
         check_names(c, None, details)?;
-        let office = offices::create(c, &details.name)
-            .map_err(|e| on_violation(e, DatabaseErrorKind::UniqueViolation, "name", "err-office-name-taken"))?;
-        communities::replace_for_office(c, office.id, &details.communities)
-            .map_err(|e| on_violation(e, DatabaseErrorKind::UniqueViolation, "communities", "err-community-taken"))?;
+        let office = offices::create(c, &details.name).map_err(|e| {
+            on_violation(
+                e,
+                DatabaseErrorKind::UniqueViolation,
+                "name",
+                "err-office-name-taken",
+            )
+        })?;
+        communities::replace_for_office(c, office.id, &details.communities).map_err(|e| {
+            on_violation(
+                e,
+                DatabaseErrorKind::UniqueViolation,
+                "communities",
+                "err-community-taken",
+            )
+        })?;
         audit_log::append(c, &event(caller, Action::OfficeCreated, details))?;
         Ok(office)
     })
 }
 
-pub fn update(conn: &mut DbConnection, caller: &Caller, id: i32, details: &OfficeDetails) -> Result<(), AppError> {
+pub fn update(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: i32,
+    details: &OfficeDetails,
+) -> Result<(), AppError> {
     write_tx(conn, |c| {
         offices::find(c, id)?.ok_or(AppError::NotFound)?;
         check_names(c, Some(id), details)?;
-        offices::rename(c, id, &details.name)
-            .map_err(|e| on_violation(e, DatabaseErrorKind::UniqueViolation, "name", "err-office-name-taken"))?;
+        offices::rename(c, id, &details.name).map_err(|e| {
+            on_violation(
+                e,
+                DatabaseErrorKind::UniqueViolation,
+                "name",
+                "err-office-name-taken",
+            )
+        })?;
         // A community that records still point at cannot be dropped.
-        communities::replace_for_office(c, id, &details.communities)
-            .map_err(|e| on_violation(e, DatabaseErrorKind::ForeignKeyViolation, "communities", "err-community-in-use"))?;
+        communities::replace_for_office(c, id, &details.communities).map_err(|e| {
+            on_violation(
+                e,
+                DatabaseErrorKind::ForeignKeyViolation,
+                "communities",
+                "err-community-in-use",
+            )
+        })?;
         audit_log::append(c, &event(caller, Action::OfficeUpdated, details))?;
         Ok(())
     })

@@ -15,7 +15,11 @@ pub struct LockoutPolicy {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    SignedIn { user_id: i32, epoch: i32, must_change_password: bool },
+    SignedIn {
+        user_id: i32,
+        epoch: i32,
+        must_change_password: bool,
+    },
     /// Wrong name, wrong password or a disabled account: one answer for all three.
     Refused,
     Locked,
@@ -29,19 +33,26 @@ pub fn attempt(
     policy: LockoutPolicy,
 ) -> Result<Outcome, AppError> {
     let target = format!("user:{username}");
-    let failed = |details: &str| Event::new(Actor::Anonymous, Action::SignInFailed, &target, address).details(details);
+    let failed = |details: &str| {
+        Event::new(Actor::Anonymous, Action::SignInFailed, &target, address).details(details)
+    };
     if login_attempts::locked_until(conn, username)?.is_some() {
         audit_log::record(conn, &failed("locked"))?;
         return Ok(Outcome::Locked);
     }
     let user = users::find_by_username(conn, username)?;
     // Verify against a dummy hash for unknown names so the answer takes as long.
-    let stored = user.as_ref().map_or(password::dummy_hash(), |u| u.password_hash.as_str());
+    let stored = user
+        .as_ref()
+        .map_or(password::dummy_hash(), |u| u.password_hash.as_str());
     let matches = password::verify(password_typed, stored);
     match user {
         Some(user) if matches && !user.disabled => write_tx(conn, |c| {
             login_attempts::clear(c, username)?;
-            let actor = Actor::User { id: user.id, name: user.username.clone() };
+            let actor = Actor::User {
+                id: user.id,
+                name: user.username.clone(),
+            };
             audit_log::append(c, &Event::new(actor, Action::SignIn, &target, address))?;
             Ok(Outcome::SignedIn {
                 user_id: user.id,
@@ -56,11 +67,20 @@ pub fn attempt(
                 Some(_) => "wrong password",
             };
             write_tx(conn, |c| {
-                let failure = login_attempts::record_failure(c, username, policy.threshold, policy.lock_for)?;
+                let failure =
+                    login_attempts::record_failure(c, username, policy.threshold, policy.lock_for)?;
                 audit_log::append(c, &failed(why))?;
                 if failure == login_attempts::Failure::LockedNow {
-                    let details = format!("{} failed sign-ins; locked for {} s", policy.threshold, policy.lock_for.num_seconds());
-                    audit_log::append(c, &Event::new(Actor::Anonymous, Action::LockedOut, &target, address).details(details))?;
+                    let details = format!(
+                        "{} failed sign-ins; locked for {} s",
+                        policy.threshold,
+                        policy.lock_for.num_seconds()
+                    );
+                    audit_log::append(
+                        c,
+                        &Event::new(Actor::Anonymous, Action::LockedOut, &target, address)
+                            .details(details),
+                    )?;
                     return Ok(Outcome::Locked);
                 }
                 Ok(Outcome::Refused)

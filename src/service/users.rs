@@ -12,7 +12,11 @@ use crate::domain::user::UserDetails;
 use crate::error::AppError;
 
 fn roles_text(roles: &[Role]) -> String {
-    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn office_name(conn: &mut DbConnection, office_id: Option<i32>) -> Result<String, AppError> {
@@ -38,17 +42,36 @@ pub fn create(
         if users::find_by_username(c, &details.username)?.is_some() {
             return Err(invalid("username", "err-username-taken"));
         }
-        let user = users::create(c, details, &hash, must_change_password)
-            .map_err(|e| on_violation(e, DatabaseErrorKind::UniqueViolation, "username", "err-username-taken"))?;
-        let event = Event::new(caller.actor.clone(), Action::UserCreated, format!("user:{}", user.username), &caller.address)
-            .details(format!("roles={}; office={office}", roles_text(&details.roles)));
+        let user = users::create(c, details, &hash, must_change_password).map_err(|e| {
+            on_violation(
+                e,
+                DatabaseErrorKind::UniqueViolation,
+                "username",
+                "err-username-taken",
+            )
+        })?;
+        let event = Event::new(
+            caller.actor.clone(),
+            Action::UserCreated,
+            format!("user:{}", user.username),
+            &caller.address,
+        )
+        .details(format!(
+            "roles={}; office={office}",
+            roles_text(&details.roles)
+        ));
         audit_log::append(c, &event)?;
         Ok(user)
     })
 }
 
 /// Changes name, roles and office (the user name itself is fixed).
-pub fn update(conn: &mut DbConnection, caller: &Caller, id: i32, details: &UserDetails) -> Result<(), AppError> {
+pub fn update(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: i32,
+    details: &UserDetails,
+) -> Result<(), AppError> {
     write_tx(conn, |c| {
         let user = users::find(c, id)?.ok_or(AppError::NotFound)?;
         let office = office_name(c, details.office_id)?;
@@ -56,8 +79,17 @@ pub fn update(conn: &mut DbConnection, caller: &Caller, id: i32, details: &UserD
             return Err(invalid("roles", "err-own-admin-role"));
         }
         users::update_details(c, id, details)?;
-        let event = Event::new(caller.actor.clone(), Action::UserUpdated, format!("user:{}", user.username), &caller.address)
-            .details(format!("name={}; roles={}; office={office}", details.display_name, roles_text(&details.roles)));
+        let event = Event::new(
+            caller.actor.clone(),
+            Action::UserUpdated,
+            format!("user:{}", user.username),
+            &caller.address,
+        )
+        .details(format!(
+            "name={}; roles={}; office={office}",
+            details.display_name,
+            roles_text(&details.roles)
+        ));
         audit_log::append(c, &event)?;
         Ok(())
     })
@@ -76,22 +108,44 @@ pub fn reset_password(
     write_tx(conn, |c| {
         let user = users::find(c, id)?.ok_or(AppError::NotFound)?;
         users::set_password(c, id, &hash, must_change)?;
-        let event = Event::new(caller.actor.clone(), Action::PasswordReset, format!("user:{}", user.username), &caller.address);
+        let event = Event::new(
+            caller.actor.clone(),
+            Action::PasswordReset,
+            format!("user:{}", user.username),
+            &caller.address,
+        );
         audit_log::append(c, &event)?;
         Ok(user)
     })
 }
 
 /// Disables or re-enables an account; disabling ends its sessions at once.
-pub fn set_disabled(conn: &mut DbConnection, caller: &Caller, id: i32, disabled: bool) -> Result<User, AppError> {
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: i32,
+    disabled: bool,
+) -> Result<User, AppError> {
     if disabled && caller.actor.id() == Some(id) {
         return Err(invalid("status", "err-disable-self"));
     }
     write_tx(conn, |c| {
         let user = users::find(c, id)?.ok_or(AppError::NotFound)?;
         users::set_disabled(c, id, disabled)?;
-        let action = if disabled { Action::UserDisabled } else { Action::UserEnabled };
-        audit_log::append(c, &Event::new(caller.actor.clone(), action, format!("user:{}", user.username), &caller.address))?;
+        let action = if disabled {
+            Action::UserDisabled
+        } else {
+            Action::UserEnabled
+        };
+        audit_log::append(
+            c,
+            &Event::new(
+                caller.actor.clone(),
+                action,
+                format!("user:{}", user.username),
+                &caller.address,
+            ),
+        )?;
         Ok(user)
     })
 }

@@ -37,7 +37,8 @@ impl AuditPage {
     }
 
     pub fn page_label(&self) -> String {
-        self.ctx.t_args("page-number", &[("page", self.page.to_string())])
+        self.ctx
+            .t_args("page-number", &[("page", self.page.to_string())])
     }
 
     pub fn action_label(&self, action: &str) -> String {

@@ -13,6 +13,7 @@ pub struct HomePage {
 
 impl HomePage {
     pub fn welcome(&self) -> String {
-        self.ctx.t_args("home-welcome", &[("name", self.user.display_name.clone())])
+        self.ctx
+            .t_args("home-welcome", &[("name", self.user.display_name.clone())])
     }
 }

@@ -126,7 +126,9 @@ pub fn render(page: &impl Template) -> Result<HttpResponse, AppError> {
 
 /// Renders with a status: 422 for a form sent back with its errors.
 pub fn render_status(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status).content_type(HTML).body(page.render()?))
+    Ok(HttpResponse::build(status)
+        .content_type(HTML)
+        .body(page.render()?))
 }
 
 /// Post/Redirect/Get: 303 to the page that shows the result.

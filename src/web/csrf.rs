@@ -34,7 +34,9 @@ pub async fn check(
         req.set_payload(Payload::from(body));
     }
     let valid = match (expected, provided) {
-        (Some(expected), Some(provided)) => bool::from(expected.as_bytes().ct_eq(provided.as_bytes())),
+        (Some(expected), Some(provided)) => {
+            bool::from(expected.as_bytes().ct_eq(provided.as_bytes()))
+        }
         _ => false,
     };
     if !valid {

@@ -31,7 +31,10 @@ impl CurrentUser {
     }
 
     pub fn actor(&self) -> Actor {
-        Actor::User { id: self.id, name: self.username.clone() }
+        Actor::User {
+            id: self.id,
+            name: self.username.clone(),
+        }
     }
 }
 
@@ -40,9 +43,14 @@ impl FromRequest for CurrentUser {
     type Future = Ready<Result<CurrentUser, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(req.extensions().get::<CurrentUser>().cloned().ok_or_else(|| {
-            AppError::SignInRequired { next: path_and_query(req) }
-        }))
+        ready(
+            req.extensions()
+                .get::<CurrentUser>()
+                .cloned()
+                .ok_or_else(|| AppError::SignInRequired {
+                    next: path_and_query(req),
+                }),
+        )
     }
 }
 
@@ -67,7 +75,7 @@ pub async fn load(
             .app_data::<web::Data<AppState>>()
             .cloned()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
-        let idle_limit = i64::from(state.settings.session_idle_minutes) * 60;
+        let idle_limit = (state.settings.session_idle_minutes * 60.0).round() as i64;
         let user = if now_secs() - cookie.seen > idle_limit {
             None
         } else {

@@ -34,7 +34,12 @@ pub async fn render(
     let (req, _) = res.into_parts();
     let page = PageCtx::for_request(&req).and_then(|ctx| {
         let message = ctx.t(key);
-        Ok(ErrorPage { ctx, status: status.as_u16(), message }.render()?)
+        Ok(ErrorPage {
+            ctx,
+            status: status.as_u16(),
+            message,
+        }
+        .render()?)
     });
     let body = match page {
         Ok(body) => body,

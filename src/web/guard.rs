@@ -2,8 +2,8 @@
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
 use actix_web::http::header;
+use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
 
 use super::current_user::{path_and_query, CurrentUser};
@@ -23,7 +23,9 @@ pub async fn check(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let user = req.extensions().get::<CurrentUser>().cloned();
     let redirect = |req: ServiceRequest, to: &str| {
-        let response = HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish();
+        let response = HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, to))
+            .finish();
         Ok(req.into_response(response))
     };
     match user {
@@ -31,7 +33,9 @@ pub async fn check(
             let to = login_url(&path_and_query(req.request()));
             redirect(req, &to)
         }
-        Some(user) if user.must_change_password && !WHILE_PASSWORD_CHANGE_DUE.contains(&req.path()) => {
+        Some(user)
+            if user.must_change_password && !WHILE_PASSWORD_CHANGE_DUE.contains(&req.path()) =>
+        {
             redirect(req, "/account/password")
         }
         Some(user) if !user.can(permission) => Ok(req.error_response(AppError::Forbidden)),

@@ -32,7 +32,9 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 /// The client's address as the operation log records it.
 pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "-".into())
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "-".into())
 }
 
 #[cfg(test)]

@@ -54,16 +54,26 @@ impl TypedSession {
     }
 
     fn insert<T: Serialize>(&self, key: &str, value: T) -> Result<(), AppError> {
-        self.0.insert(key, value).map_err(|e| AppError::Session(e.to_string()))
+        self.0
+            .insert(key, value)
+            .map_err(|e| AppError::Session(e.to_string()))
     }
 
     /// Starts a fresh session for a user: a new cookie and a new CSRF token, so that
     /// nothing planted before sign-in survives it.
     pub fn sign_in(&self, id: i32, epoch: i32) -> Result<(), AppError> {
         let lang = self.lang();
-        self.0.purge();
+        // Not `purge()`: a purged session stays purged and its cookie is removed.
+        self.0.clear();
         self.0.renew();
-        self.insert(USER, SessionUser { id, epoch, seen: now_secs() })?;
+        self.insert(
+            USER,
+            SessionUser {
+                id,
+                epoch,
+                seen: now_secs(),
+            },
+        )?;
         self.insert(CSRF, new_token())?;
         if let Some(lang) = lang {
             self.insert(LANG, lang.code())?;

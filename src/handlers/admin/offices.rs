@@ -20,9 +20,26 @@ pub async fn list(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpRespon
     render(&OfficesPage { ctx, offices })
 }
 
-fn form_page(ctx: PageCtx, office_id: Option<i32>, form: OfficeInput, errors: FieldErrors) -> Result<HttpResponse, AppError> {
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    render_status(status, &OfficeFormPage { ctx, office_id, form, errors })
+fn form_page(
+    ctx: PageCtx,
+    office_id: Option<i32>,
+    form: OfficeInput,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &OfficeFormPage {
+            ctx,
+            office_id,
+            form,
+            errors,
+        },
+    )
 }
 
 /// `GET /admin/offices/new`
@@ -43,13 +60,23 @@ pub async fn create(
 }
 
 /// `GET /admin/offices/{id}/edit`
-pub async fn edit(ctx: PageCtx, state: web::Data<AppState>, id: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn edit(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let input = state
         .db(move |c| {
             let office = offices::find(c, id)?.ok_or(AppError::NotFound)?;
-            let names: Vec<String> = communities::of_office(c, id)?.into_iter().map(|c| c.name).collect();
-            Ok(OfficeInput { name: office.name, communities: names.join("\n") })
+            let names: Vec<String> = communities::of_office(c, id)?
+                .into_iter()
+                .map(|c| c.name)
+                .collect();
+            Ok(OfficeInput {
+                name: office.name,
+                communities: names.join("\n"),
+            })
         })
         .await?;
     form_page(ctx, Some(id), input, FieldErrors::default())
@@ -91,7 +118,10 @@ async fn save(
         .await;
     match saved {
         Ok(()) => {
-            session.flash(FlashKind::Success, ctx.t_args("flash-office-saved", &[("name", name)]))?;
+            session.flash(
+                FlashKind::Success,
+                ctx.t_args("flash-office-saved", &[("name", name)]),
+            )?;
             Ok(see_other("/admin/offices"))
         }
         Err(AppError::Invalid(errors)) => form_page(ctx, id, input, errors),

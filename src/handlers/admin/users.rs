@@ -21,7 +21,11 @@ pub async fn list(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpRespon
     let (users, offices) = state
         .db(|c| Ok((users::list_with_roles(c)?, offices::list(c)?)))
         .await?;
-    render(&UsersPage { ctx, users, offices })
+    render(&UsersPage {
+        ctx,
+        users,
+        offices,
+    })
 }
 
 /// The user form page, new or edit, with what was typed and its errors.
@@ -42,14 +46,35 @@ async fn form_page(
             Ok((offices::list(c)?, disabled))
         })
         .await?;
-    let status = if errors.is_empty() && reset_errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = UserFormPage { ctx, user_id, disabled, form, errors, reset_errors, offices, all_roles: Role::ALL };
+    let status = if errors.is_empty() && reset_errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = UserFormPage {
+        ctx,
+        user_id,
+        disabled,
+        form,
+        errors,
+        reset_errors,
+        offices,
+        all_roles: Role::ALL,
+    };
     render_status(status, &page)
 }
 
 /// `GET /admin/users/new`
 pub async fn new(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    form_page(ctx, &state, None, UserInput::default(), FieldErrors::default(), FieldErrors::default()).await
+    form_page(
+        ctx,
+        &state,
+        None,
+        UserInput::default(),
+        FieldErrors::default(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 /// `POST /admin/users`: the new user must change the initial password at first sign-in.
@@ -63,24 +88,46 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let details = match user::check(&input, true) {
         Ok(details) => details,
-        Err(errors) => return form_page(ctx, &state, None, input, errors, FieldErrors::default()).await,
+        Err(errors) => {
+            return form_page(ctx, &state, None, input, errors, FieldErrors::default()).await
+        }
     };
     let (caller, typed) = (caller(&req, &me), input.password.clone());
-    match state.db(move |c| service::create(c, &caller, &details, &typed, true)).await {
+    match state
+        .db(move |c| service::create(c, &caller, &details, &typed, true))
+        .await
+    {
         Ok(user) => {
-            session.flash(FlashKind::Success, ctx.t_args("flash-user-created", &[("name", user.username)]))?;
+            session.flash(
+                FlashKind::Success,
+                ctx.t_args("flash-user-created", &[("name", user.username)]),
+            )?;
             Ok(see_other("/admin/users"))
         }
-        Err(AppError::Invalid(errors)) => form_page(ctx, &state, None, input, errors, FieldErrors::default()).await,
+        Err(AppError::Invalid(errors)) => {
+            form_page(ctx, &state, None, input, errors, FieldErrors::default()).await
+        }
         Err(other) => Err(other),
     }
 }
 
 /// `GET /admin/users/{id}/edit`
-pub async fn edit(ctx: PageCtx, state: web::Data<AppState>, id: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn edit(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let input = edit_input(&state, id).await?;
-    form_page(ctx, &state, Some(id), input, FieldErrors::default(), FieldErrors::default()).await
+    form_page(
+        ctx,
+        &state,
+        Some(id),
+        input,
+        FieldErrors::default(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 /// `POST /admin/users/{id}/update`: name, roles, office.
@@ -100,15 +147,25 @@ pub async fn update(
         .await?;
     let details = match user::check(&input, false) {
         Ok(details) => details,
-        Err(errors) => return form_page(ctx, &state, Some(id), input, errors, FieldErrors::default()).await,
+        Err(errors) => {
+            return form_page(ctx, &state, Some(id), input, errors, FieldErrors::default()).await
+        }
     };
     let caller = caller(&req, &me);
-    match state.db(move |c| service::update(c, &caller, id, &details)).await {
+    match state
+        .db(move |c| service::update(c, &caller, id, &details))
+        .await
+    {
         Ok(()) => {
-            session.flash(FlashKind::Success, ctx.t_args("flash-user-saved", &[("name", input.username)]))?;
+            session.flash(
+                FlashKind::Success,
+                ctx.t_args("flash-user-saved", &[("name", input.username)]),
+            )?;
             Ok(see_other("/admin/users"))
         }
-        Err(AppError::Invalid(errors)) => form_page(ctx, &state, Some(id), input, errors, FieldErrors::default()).await,
+        Err(AppError::Invalid(errors)) => {
+            form_page(ctx, &state, Some(id), input, errors, FieldErrors::default()).await
+        }
         Err(other) => Err(other),
     }
 }
@@ -131,9 +188,15 @@ pub async fn reset_password(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let caller = caller(&req, &me);
-    match state.db(move |c| service::reset_password(c, &caller, id, &form.password, true)).await {
+    match state
+        .db(move |c| service::reset_password(c, &caller, id, &form.password, true))
+        .await
+    {
         Ok(user) => {
-            session.flash(FlashKind::Success, ctx.t_args("flash-password-reset", &[("name", user.username)]))?;
+            session.flash(
+                FlashKind::Success,
+                ctx.t_args("flash-password-reset", &[("name", user.username)]),
+            )?;
             Ok(see_other("/admin/users"))
         }
         Err(AppError::Invalid(errors)) => {
@@ -161,12 +224,26 @@ async fn edit_input(state: &AppState, id: i32) -> Result<UserInput, AppError> {
 }
 
 /// `POST /admin/users/{id}/disable`
-pub async fn disable(req: HttpRequest, ctx: PageCtx, me: CurrentUser, session: TypedSession, state: web::Data<AppState>, id: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn disable(
+    req: HttpRequest,
+    ctx: PageCtx,
+    me: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     set_disabled(req, ctx, me, session, state, id.into_inner(), true).await
 }
 
 /// `POST /admin/users/{id}/enable`
-pub async fn enable(req: HttpRequest, ctx: PageCtx, me: CurrentUser, session: TypedSession, state: web::Data<AppState>, id: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn enable(
+    req: HttpRequest,
+    ctx: PageCtx,
+    me: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     set_disabled(req, ctx, me, session, state, id.into_inner(), false).await
 }
 
@@ -180,10 +257,20 @@ async fn set_disabled(
     disabled: bool,
 ) -> Result<HttpResponse, AppError> {
     let caller = caller(&req, &me);
-    match state.db(move |c| service::set_disabled(c, &caller, id, disabled)).await {
+    match state
+        .db(move |c| service::set_disabled(c, &caller, id, disabled))
+        .await
+    {
         Ok(user) => {
-            let key = if disabled { "flash-user-disabled" } else { "flash-user-enabled" };
-            session.flash(FlashKind::Success, ctx.t_args(key, &[("name", user.username)]))?;
+            let key = if disabled {
+                "flash-user-disabled"
+            } else {
+                "flash-user-enabled"
+            };
+            session.flash(
+                FlashKind::Success,
+                ctx.t_args(key, &[("name", user.username)]),
+            )?;
             Ok(see_other("/admin/users"))
         }
         Err(AppError::Invalid(errors)) => {

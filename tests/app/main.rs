@@ -1,0 +1,11 @@
+//! The one integration-test binary. Every test that touches the database runs on SQLite
+//! and on PostgreSQL (see `helpers::Backend`).
+
+mod admin;
+mod audit;
+mod auth;
+mod browser;
+mod cli;
+mod helpers;
+mod migrations;
+mod pages;
