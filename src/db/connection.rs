@@ -97,8 +97,13 @@ impl r2d2::ManageConnection for Manager {
             .map_err(|e| ConnectionError::BadConnection(e.to_string()))
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection left inside a failed transaction is not reused.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        match conn {
+            DbConnection::Pg(c) => c.is_broken(),
+            DbConnection::Sqlite(c) => c.is_broken(),
+        }
     }
 }
 
@@ -109,14 +114,15 @@ pub struct ConnectError(pub String);
 /// Builds the pool after one direct connection attempt, so that a wrong URL or a
 /// server that is down is reported with its own message, quickly.
 pub fn build_pool(url: &str, size: u32) -> Result<DbPool, ConnectError> {
-    DbConnection::open(url).map_err(|e| ConnectError(e.to_string()))?;
+    let first = DbConnection::open(url).map_err(|e| ConnectError(e.to_string()))?;
     r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(10))
-        // A check query on every checkout costs a round trip per request; broken
-        // connections surface as query errors and the pool replaces them.
-        .test_on_check_out(false)
+        // A PostgreSQL restart leaves dead sockets in the pool that nothing else detects,
+        // so those connections are checked on checkout (one local round trip). A SQLite
+        // file cannot go away under an open connection: no check, no cost.
+        .test_on_check_out(first.backend() == Backend::Postgres)
         .build(Manager {
             url: url.to_string(),
         })

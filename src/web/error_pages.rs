@@ -18,11 +18,10 @@ pub async fn render(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let res = next.call(req).await?;
     let status = res.status();
-    let already_a_page = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    if !(status.is_client_error() || status.is_server_error()) || already_a_page {
+    // Only bare error responses get a page; one with a body of its own (a form sent back
+    // with its errors, the plain-text health probe) is left as it is.
+    let has_body = res.headers().contains_key(header::CONTENT_TYPE);
+    if !(status.is_client_error() || status.is_server_error()) || has_body {
         return Ok(res.map_into_boxed_body());
     }
     let key = res

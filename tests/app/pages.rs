@@ -4,7 +4,7 @@ use dossier::domain::role::Role;
 use reqwest::StatusCode;
 use rstest::rstest;
 
-use crate::helpers::{new_client, spawn_app, Backend};
+use crate::helpers::{new_client, pg_base_url, spawn_app, spawn_app_with, Backend};
 
 #[rstest]
 #[tokio::test]
@@ -183,4 +183,73 @@ async fn healthz_answers_ok_with_the_database_reachable(
     let response = app.get(&app.client, "/healthz").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn healthz_answers_503_quickly_when_postgresql_goes_away() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    // A database of its own, so that it can be dropped under the running app.
+    let Ok(mut admin) = diesel::PgConnection::establish(&pg_base_url()) else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "PostgreSQL is required in CI"
+        );
+        eprintln!("!!! SKIPPING a PostgreSQL test: PostgreSQL unreachable");
+        return;
+    };
+    let name = format!("dossier_health_{}", std::process::id());
+    // One statement per call: PostgreSQL runs a multi-statement string as one transaction.
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let base = pg_base_url();
+    let url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
+    let Some(app) = spawn_app_with(Backend::Postgres, |s| s.database_url = Some(url)).await else {
+        return;
+    };
+    assert_eq!(
+        app.get(&app.client, "/healthz").await.status(),
+        StatusCode::OK
+    );
+
+    admin
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let response = app.get(&app.client, "/healthz").await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(response.text().await.unwrap(), "database unreachable");
+}
+
+#[rstest]
+#[tokio::test]
+async fn sign_in_attempts_from_one_address_are_rate_limited(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app_with(backend, |s| s.login_rate_per_minute = 3).await else {
+        return;
+    };
+    for attempt in 1..=3 {
+        let response = app
+            .login(&app.client, &format!("user{attempt}"), "wrong-password-1")
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attempt {attempt}"
+        );
+    }
+    let limited = app.login(&app.client, "admin", &app.admin_password).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.text().await.unwrap().contains("请求过于频繁"));
 }
