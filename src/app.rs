@@ -14,6 +14,7 @@ use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
+use crate::crypto::Keys;
 use crate::db::{self, DbConnection, DbPool};
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -33,6 +34,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let pool = open_database(&settings)?;
         let key = session_key(&settings)?;
+        let keys = Keys::load_or_create(settings.data_dir())?;
         let listener = TcpListener::bind(&settings.bind).with_context(|| {
             format!(
                 "cannot listen on {} (setting bind / DOSSIER_BIND)",
@@ -40,7 +42,7 @@ impl Application {
             )
         })?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState::new(pool.clone(), settings));
+        let state = web::Data::new(AppState::new(pool.clone(), settings, keys));
         let server = HttpServer::new(move || {
             let secure = state.settings.cookie_secure;
             App::new()

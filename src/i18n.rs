@@ -107,7 +107,9 @@ mod tests {
 
     /// Every key of one locale, from all its `.ftl` files.
     fn locale_keys(lang: &str) -> BTreeSet<String> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/locales").join(lang);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/locales")
+            .join(lang);
         let mut all = BTreeSet::new();
         for entry in std::fs::read_dir(dir).unwrap().flatten() {
             all.extend(keys(&std::fs::read_to_string(entry.path()).unwrap()));
@@ -158,9 +160,26 @@ mod tests {
 
     /// String literals that look like locale keys: `"err-…"`, `"nav-…"`, etc.
     fn quoted_keys(text: &str) -> Vec<String> {
-        const PREFIXES: [&str; 16] = [
-            "err-", "nav-", "role-", "login-", "home-", "admin-", "audit-", "action-", "flash-",
-            "account-", "page-", "office-", "user-", "form-", "lang-", "app-",
+        const PREFIXES: [&str; 19] = [
+            "err-",
+            "nav-",
+            "role-",
+            "login-",
+            "home-",
+            "admin-",
+            "audit-",
+            "action-",
+            "flash-",
+            "account-",
+            "page-",
+            "office-",
+            "user-",
+            "form-",
+            "lang-",
+            "app-",
+            "customer-",
+            "changes-",
+            "channel-",
         ];
         text.split('"')
             .skip(1)
@@ -195,6 +214,16 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn every_logged_action_has_a_label_in_both_languages() {
+        for action in crate::domain::audit::Action::ALL {
+            let key = format!("action-{}", action.as_str().replace('_', "-"));
+            for lang in Lang::ALL {
+                assert_ne!(lang.t(&key), key, "{} has no {key}", lang.code());
+            }
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod bootstrap;
 pub mod cli;
+pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod error;

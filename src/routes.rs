@@ -6,6 +6,7 @@ use actix_web::web::{get, post, ServiceConfig};
 use actix_web::Route;
 
 use crate::domain::role::Permission::{self, *};
+use crate::handlers::customers::{activity, form, list, record};
 use crate::handlers::{account, admin, audit, health, home, lang, login, logout};
 use crate::web::{assets, guard};
 
@@ -34,6 +35,43 @@ pub fn configure(cfg: &mut ServiceConfig) {
         )
         // Auditor
         .route("/audit", need(ReadAuditLog, get().to(audit::list)))
+        // Customer records: read by clerks, managers, auditors; changed by clerks, managers
+        .route("/customers", need(ReadCustomers, get().to(list::list)))
+        .route("/customers", need(EditCustomers, post().to(form::create)))
+        .route("/customers/new", need(EditCustomers, get().to(form::new)))
+        .route(
+            "/customers/{code}",
+            need(ReadCustomers, get().to(record::show)),
+        )
+        .route(
+            "/customers/{code}/edit",
+            need(EditCustomers, get().to(form::edit)),
+        )
+        .route(
+            "/customers/{code}/update",
+            need(EditCustomers, post().to(form::update)),
+        )
+        .route(
+            "/customers/{code}/history",
+            need(ReadCustomers, get().to(record::history)),
+        )
+        .route(
+            "/customers/{code}/restore/{version}",
+            need(RestoreVersions, post().to(record::restore)),
+        )
+        .route(
+            "/customers/{code}/reveal",
+            need(RevealIdNumbers, post().to(record::reveal)),
+        )
+        .route(
+            "/customers/{code}/interactions",
+            need(EditCustomers, post().to(activity::add_interaction)),
+        )
+        .route(
+            "/customers/{code}/changes",
+            need(EditCustomers, post().to(activity::report_change)),
+        )
+        .route("/changes", need(ReadCustomers, get().to(activity::queue)))
         // Admin: users
         .route(
             "/admin/users",

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix_web::web;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::crypto::Keys;
 use crate::db::{DbConnection, DbPool};
 use crate::error::AppError;
 use crate::settings::Settings;
@@ -14,15 +15,18 @@ use crate::settings::Settings;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: DbPool,
+    /// Field encryption and blind-index keys (from the data folder, never the database).
+    pub keys: Arc<Keys>,
     pub settings: Arc<Settings>,
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
 }
 
 impl AppState {
-    pub fn new(pool: DbPool, settings: Settings) -> AppState {
+    pub fn new(pool: DbPool, settings: Settings, keys: Keys) -> AppState {
         let per_minute = NonZeroU32::new(settings.login_rate_per_minute).unwrap_or(NonZeroU32::MIN);
         AppState {
             pool,
+            keys: Arc::new(keys),
             login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             settings: Arc::new(settings),
         }

@@ -2,12 +2,18 @@
 //! places where the two backends need different SQL.
 
 pub mod audit_log;
+pub mod change_reports;
 pub mod communities;
 pub mod connection;
+pub mod customer_contacts;
+pub mod customer_versions;
+pub mod customers;
+pub mod interactions;
 pub mod login_attempts;
 pub mod migrate;
 pub mod offices;
 pub mod schema;
+pub mod tags;
 pub mod users;
 
 pub use connection::{build_pool, write_tx, Backend, DbConnection, DbPool};

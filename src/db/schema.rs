@@ -72,9 +72,142 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    code_serials (prefix) {
+        prefix -> Text,
+        last_serial -> Integer,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> Integer,
+        code -> Text,
+        customer_type -> Text,
+        name -> Text,
+        phone -> Text,
+        email -> Nullable<Text>,
+        community -> Text,
+        building -> Text,
+        unit -> Text,
+        occupant_role -> Nullable<Text>,
+        id_number_enc -> Nullable<Text>,
+        id_number_index -> Nullable<Text>,
+        id_number_masked -> Nullable<Text>,
+        credit_code -> Nullable<Text>,
+        legal_representative -> Nullable<Text>,
+        source -> Text,
+        first_contact_at -> Date,
+        last_interaction_at -> Nullable<Date>,
+        last_verified_at -> Nullable<Date>,
+        notes -> Text,
+        status -> Text,
+        version -> Integer,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_grams (gram, customer_id) {
+        gram -> Text,
+        customer_id -> Integer,
+    }
+}
+
+diesel::table! {
+    customer_versions (id) {
+        id -> Integer,
+        customer_id -> Integer,
+        version -> Integer,
+        changed_at -> Timestamp,
+        changed_by_id -> Nullable<Integer>,
+        changed_by -> Text,
+        reason -> Text,
+        changes -> Text,
+        restored_from -> Nullable<Integer>,
+        change_report_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    customer_contacts (id) {
+        id -> Integer,
+        customer_id -> Integer,
+        kind -> Text,
+        value -> Text,
+        valid_from -> Timestamp,
+        valid_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    enterprise_contacts (id) {
+        id -> Integer,
+        customer_id -> Integer,
+        name -> Text,
+        title -> Text,
+        phone -> Text,
+        email -> Text,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> Integer,
+        path -> Text,
+        parent_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    customer_tags (customer_id, tag_id) {
+        customer_id -> Integer,
+        tag_id -> Integer,
+    }
+}
+
+diesel::table! {
+    interactions (id) {
+        id -> Integer,
+        customer_id -> Integer,
+        occurred_on -> Date,
+        channel -> Text,
+        summary -> Text,
+        created_by_id -> Nullable<Integer>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    change_reports (id) {
+        id -> Integer,
+        customer_id -> Integer,
+        reported_at -> Timestamp,
+        due_at -> Timestamp,
+        description -> Text,
+        reported_by_id -> Nullable<Integer>,
+        reported_by -> Text,
+        created_at -> Timestamp,
+        applied_at -> Nullable<Timestamp>,
+        applied_version -> Nullable<Integer>,
+        applied_by -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(communities -> offices (office_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(user_roles -> users (user_id));
+diesel::joinable!(customer_grams -> customers (customer_id));
+diesel::joinable!(customer_versions -> customers (customer_id));
+diesel::joinable!(customer_contacts -> customers (customer_id));
+diesel::joinable!(enterprise_contacts -> customers (customer_id));
+diesel::joinable!(customer_tags -> customers (customer_id));
+diesel::joinable!(customer_tags -> tags (tag_id));
+diesel::joinable!(interactions -> customers (customer_id));
+diesel::joinable!(change_reports -> customers (customer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     offices,
@@ -84,4 +217,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_attempts,
     audit_log,
     audit_head,
+    code_serials,
+    customers,
+    customer_grams,
+    customer_versions,
+    customer_contacts,
+    enterprise_contacts,
+    tags,
+    customer_tags,
+    interactions,
+    change_reports,
 );

@@ -26,10 +26,19 @@ pub enum Action {
     UserEnabled,
     OfficeCreated,
     OfficeUpdated,
+    CustomerCreated,
+    CustomerUpdated,
+    CustomerViewed,
+    CustomersSearched,
+    IdNumberRevealed,
+    VersionRestored,
+    InteractionLogged,
+    ChangeReported,
+    CustomersImported,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 21] = [
         Action::SignIn,
         Action::SignInFailed,
         Action::LockedOut,
@@ -42,6 +51,15 @@ impl Action {
         Action::UserEnabled,
         Action::OfficeCreated,
         Action::OfficeUpdated,
+        Action::CustomerCreated,
+        Action::CustomerUpdated,
+        Action::CustomerViewed,
+        Action::CustomersSearched,
+        Action::IdNumberRevealed,
+        Action::VersionRestored,
+        Action::InteractionLogged,
+        Action::ChangeReported,
+        Action::CustomersImported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +76,15 @@ impl Action {
             Action::UserEnabled => "user_enabled",
             Action::OfficeCreated => "office_created",
             Action::OfficeUpdated => "office_updated",
+            Action::CustomerCreated => "customer_created",
+            Action::CustomerUpdated => "customer_updated",
+            Action::CustomerViewed => "customer_viewed",
+            Action::CustomersSearched => "customers_searched",
+            Action::IdNumberRevealed => "id_number_revealed",
+            Action::VersionRestored => "version_restored",
+            Action::InteractionLogged => "interaction_logged",
+            Action::ChangeReported => "change_reported",
+            Action::CustomersImported => "customers_imported",
         }
     }
 

@@ -1,6 +1,8 @@
 //! Types, validation and rules: no HTTP, no SQL.
 
 pub mod audit;
+pub mod customer;
+pub mod history;
 pub mod office;
 pub mod password;
 pub mod role;

@@ -63,6 +63,10 @@ pub enum Permission {
     ReadAuditLog,
     ReadCustomers,
     EditCustomers,
+    /// Showing an ID number unmasked (with a reason, logged).
+    RevealIdNumbers,
+    /// Bringing back an earlier version of a record.
+    RestoreVersions,
 }
 
 /// Which role grants which permission. Admin maintains the system and never reads
@@ -74,7 +78,12 @@ const GRANTS: &[(Role, &[Permission])] = &[
     ),
     (
         Role::Manager,
-        &[Permission::ReadCustomers, Permission::EditCustomers],
+        &[
+            Permission::ReadCustomers,
+            Permission::EditCustomers,
+            Permission::RevealIdNumbers,
+            Permission::RestoreVersions,
+        ],
     ),
     (
         Role::Clerk,
@@ -105,6 +114,15 @@ mod tests {
     fn the_admin_role_never_grants_reading_customers() {
         assert!(!allows(&[Role::Admin], Permission::ReadCustomers));
         assert!(allows(&[Role::Admin], Permission::ManageUsers));
+    }
+
+    #[test]
+    fn only_a_manager_reveals_id_numbers_and_restores_versions() {
+        for role in [Role::Admin, Role::Clerk, Role::Auditor] {
+            assert!(!allows(&[role], Permission::RevealIdNumbers), "{role}");
+            assert!(!allows(&[role], Permission::RestoreVersions), "{role}");
+        }
+        assert!(allows(&[Role::Manager], Permission::RevealIdNumbers));
     }
 
     #[test]

@@ -1,25 +1,38 @@
 use actix_web::{web, HttpResponse};
 
-use crate::db::offices;
+use crate::db::{change_reports, offices};
+use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::home::HomePage;
 use crate::views::{render, PageCtx};
 use crate::web::current_user::CurrentUser;
 
-/// `GET /`: who is signed in, with which roles and office.
+/// `GET /`: who is signed in, with which roles and office, and what is overdue.
 pub async fn show(
     ctx: PageCtx,
     user: CurrentUser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let office = match user.office_id {
-        Some(id) => {
-            state
-                .db(move |c| Ok(offices::find(c, id)?.map(|o| o.name)))
-                .await?
-        }
-        None => None,
-    };
-    render(&HomePage { ctx, user, office })
+    let (office_id, reads) = (user.office_id, user.can(Permission::ReadCustomers));
+    let (office, overdue) = state
+        .db(move |c| {
+            let office = match office_id {
+                Some(id) => offices::find(c, id)?.map(|o| o.name),
+                None => None,
+            };
+            let overdue = if reads {
+                Some(change_reports::overdue_count(c, office_id)?)
+            } else {
+                None
+            };
+            Ok((office, overdue))
+        })
+        .await?;
+    render(&HomePage {
+        ctx,
+        user,
+        office,
+        overdue,
+    })
 }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod customers;
 pub mod health;
 pub mod home;
 pub mod lang;

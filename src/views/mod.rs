@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod customers;
 pub mod error;
 pub mod home;
 pub mod login;
@@ -29,8 +30,10 @@ pub struct NavItem {
     pub label: &'static str,
 }
 
-const NAV: [(&str, &str, Permission); 4] = [
+const NAV: [(&str, &str, Permission); 6] = [
     ("/", "nav-home", Permission::SignedIn),
+    ("/customers", "nav-customers", Permission::ReadCustomers),
+    ("/changes", "nav-changes", Permission::ReadCustomers),
     ("/audit", "nav-audit", Permission::ReadAuditLog),
     ("/admin/users", "nav-users", Permission::ManageUsers),
     ("/admin/offices", "nav-offices", Permission::ManageOffices),

@@ -33,3 +33,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
         })
     }
 }
+
+/// Reads an urlencoded body into `T` (for handlers that read one body two ways).
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    serde_html_form::from_bytes(body)
+        .map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))
+}
+
+/// The body's fields in order, as sent.
+pub fn pairs(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
+    parse(body)
+}

@@ -57,6 +57,12 @@ pub fn pg_schema_url() -> Option<(String, String)> {
         }
         Err(error) => panic!("PostgreSQL is required in CI ({base}): {error}"),
     };
+    // Made once per run, before any test's migrations: parallel CREATE EXTENSION races.
+    static TRGM: std::sync::Once = std::sync::Once::new();
+    TRGM.call_once(|| {
+        conn.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+            .expect("pg_trgm");
+    });
     let schema = format!("t_{}", random_suffix());
     conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
         .expect("create test schema");

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod browser;
 mod cli;
+mod customers;
 mod helpers;
 mod migrations;
 mod pages;

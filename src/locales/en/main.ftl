@@ -61,6 +61,15 @@ action-user-disabled = User disabled
 action-user-enabled = User enabled
 action-office-created = Office created
 action-office-updated = Office changed
+action-customer-created = Record created
+action-customer-updated = Record changed
+action-customer-viewed = Record viewed
+action-customers-searched = Records searched
+action-id-number-revealed = ID number revealed
+action-version-restored = Version restored
+action-interaction-logged = Interaction logged
+action-change-reported = Change reported
+action-customers-imported = Records imported
 
 user-new = New user
 user-edit = Edit

@@ -61,6 +61,15 @@ action-user-disabled = 停用用户
 action-user-enabled = 启用用户
 action-office-created = 创建管理处
 action-office-updated = 修改管理处
+action-customer-created = 新建档案
+action-customer-updated = 修改档案
+action-customer-viewed = 查看档案
+action-customers-searched = 查询档案
+action-id-number-revealed = 查看证件号
+action-version-restored = 恢复版本
+action-interaction-logged = 记录服务
+action-change-reported = 变更登记
+action-customers-imported = 导入档案
 
 user-new = 新建用户
 user-edit = 编辑

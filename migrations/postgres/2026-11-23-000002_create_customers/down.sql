@@ -1,0 +1,10 @@
+DROP TABLE change_reports;
+DROP TABLE interactions;
+DROP TABLE customer_tags;
+DROP TABLE tags;
+DROP TABLE enterprise_contacts;
+DROP TABLE customer_contacts;
+DROP TABLE customer_versions;
+DROP TABLE customer_grams;
+DROP TABLE customers;
+DROP TABLE code_serials;

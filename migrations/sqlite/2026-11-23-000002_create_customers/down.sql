@@ -1,0 +1,14 @@
+DROP TABLE change_reports;
+DROP TABLE interactions;
+DROP TABLE customer_tags;
+DROP TABLE tags;
+DROP TABLE enterprise_contacts;
+DROP TABLE customer_contacts;
+DROP TABLE customer_versions;
+DROP TABLE customer_grams;
+DROP TRIGGER customers_fts_update;
+DROP TRIGGER customers_fts_delete;
+DROP TRIGGER customers_fts_insert;
+DROP TABLE customers_fts;
+DROP TABLE customers;
+DROP TABLE code_serials;

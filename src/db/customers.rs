@@ -1,0 +1,374 @@
+//! `customers`, `code_serials` and `customer_grams`: the records, their codes, and the
+//! search paths (FTS5 trigram / pg_trgm for three characters and more, name grams below).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+
+use super::schema::{code_serials, communities, customer_grams, customer_tags, customers, tags};
+use super::{now, DbConnection};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = customers)]
+pub struct Customer {
+    pub id: i32,
+    pub code: String,
+    pub customer_type: String,
+    pub name: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub community: String,
+    pub building: String,
+    pub unit: String,
+    pub occupant_role: Option<String>,
+    pub id_number_enc: Option<String>,
+    pub id_number_index: Option<String>,
+    pub id_number_masked: Option<String>,
+    pub credit_code: Option<String>,
+    pub legal_representative: Option<String>,
+    pub source: String,
+    pub first_contact_at: NaiveDate,
+    pub last_interaction_at: Option<NaiveDate>,
+    pub last_verified_at: Option<NaiveDate>,
+    pub notes: String,
+    pub status: String,
+    pub version: i32,
+    pub search_text: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The stored fields a save writes (everything but keys, version and timestamps).
+#[derive(Debug, Clone, PartialEq, Eq, Insertable, AsChangeset)]
+#[diesel(table_name = customers, treat_none_as_null = true)]
+pub struct CustomerFields {
+    pub customer_type: String,
+    pub name: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub community: String,
+    pub building: String,
+    pub unit: String,
+    pub occupant_role: Option<String>,
+    pub id_number_enc: Option<String>,
+    pub id_number_index: Option<String>,
+    pub id_number_masked: Option<String>,
+    pub credit_code: Option<String>,
+    pub legal_representative: Option<String>,
+    pub source: String,
+    pub first_contact_at: NaiveDate,
+    pub last_interaction_at: Option<NaiveDate>,
+    pub last_verified_at: Option<NaiveDate>,
+    pub notes: String,
+    pub status: String,
+}
+
+impl CustomerFields {
+    /// What the search box matches, lower-cased: code, name, phone, email, unit.
+    pub fn search_text(&self, code: &str) -> String {
+        let email = self.email.as_deref().unwrap_or("");
+        format!(
+            "{code} {} {} {email} {}-{} {}",
+            self.name, self.phone, self.building, self.unit, self.unit
+        )
+        .to_lowercase()
+    }
+}
+
+impl From<&Customer> for CustomerFields {
+    fn from(c: &Customer) -> CustomerFields {
+        CustomerFields {
+            customer_type: c.customer_type.clone(),
+            name: c.name.clone(),
+            phone: c.phone.clone(),
+            email: c.email.clone(),
+            community: c.community.clone(),
+            building: c.building.clone(),
+            unit: c.unit.clone(),
+            occupant_role: c.occupant_role.clone(),
+            id_number_enc: c.id_number_enc.clone(),
+            id_number_index: c.id_number_index.clone(),
+            id_number_masked: c.id_number_masked.clone(),
+            credit_code: c.credit_code.clone(),
+            legal_representative: c.legal_representative.clone(),
+            source: c.source.clone(),
+            first_contact_at: c.first_contact_at,
+            last_interaction_at: c.last_interaction_at,
+            last_verified_at: c.last_verified_at,
+            notes: c.notes.clone(),
+            status: c.status.clone(),
+        }
+    }
+}
+
+/// Takes the next serial for a code prefix like `P-2026`; serials are never reused.
+/// Call inside the write transaction that inserts the record.
+pub fn next_code(conn: &mut DbConnection, letter: char, year: i32) -> QueryResult<String> {
+    let prefix = format!("{letter}-{year}");
+    let row = (
+        code_serials::prefix.eq(&prefix),
+        code_serials::last_serial.eq(0),
+    );
+    match conn {
+        DbConnection::Pg(c) => diesel::insert_into(code_serials::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(code_serials::table)
+            .values(row)
+            .execute(c)?,
+    };
+    diesel::update(code_serials::table.find(&prefix))
+        .set(code_serials::last_serial.eq(code_serials::last_serial + 1))
+        .execute(conn)?;
+    let serial: i32 = code_serials::table
+        .find(&prefix)
+        .select(code_serials::last_serial)
+        .first(conn)?;
+    Ok(format!("{prefix}-{serial:06}"))
+}
+
+/// Inserts a record as version 1 and indexes its name. Call inside a transaction.
+pub fn insert(
+    conn: &mut DbConnection,
+    code: &str,
+    fields: &CustomerFields,
+) -> QueryResult<Customer> {
+    let at = now();
+    diesel::insert_into(customers::table)
+        .values((
+            customers::code.eq(code),
+            fields,
+            customers::version.eq(1),
+            customers::search_text.eq(fields.search_text(code)),
+            customers::created_at.eq(at),
+            customers::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    let customer = find_by_code(conn, code)?.ok_or(diesel::result::Error::NotFound)?;
+    set_grams(conn, customer.id, &customer.name)?;
+    Ok(customer)
+}
+
+/// Writes new field values if the record is still at `expected_version`; returns false
+/// (and writes nothing) when someone saved in between.
+pub fn update_if_version(
+    conn: &mut DbConnection,
+    customer: &Customer,
+    expected_version: i32,
+    fields: &CustomerFields,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        customers::table
+            .find(customer.id)
+            .filter(customers::version.eq(expected_version)),
+    )
+    .set((
+        fields,
+        customers::version.eq(customers::version + 1),
+        customers::search_text.eq(fields.search_text(&customer.code)),
+        customers::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    if updated == 1 && fields.name != customer.name {
+        set_grams(conn, customer.id, &fields.name)?;
+    }
+    Ok(updated == 1)
+}
+
+pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Customer>> {
+    customers::table
+        .filter(customers::code.eq(code))
+        .select(Customer::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn set_last_interaction(conn: &mut DbConnection, id: i32, on: NaiveDate) -> QueryResult<()> {
+    diesel::update(
+        customers::table.find(id).filter(
+            customers::last_interaction_at
+                .is_null()
+                .or(customers::last_interaction_at.lt(on)),
+        ),
+    )
+    .set(customers::last_interaction_at.eq(on))
+    .execute(conn)
+    .map(drop)
+}
+
+/// The one- and two-character pieces of a name, lower-cased.
+pub fn grams(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let mut out: Vec<String> = chars.iter().map(|c| c.to_string()).collect();
+    out.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn set_grams(conn: &mut DbConnection, id: i32, name: &str) -> QueryResult<()> {
+    diesel::delete(customer_grams::table.filter(customer_grams::customer_id.eq(id)))
+        .execute(conn)?;
+    for gram in grams(name) {
+        diesel::insert_into(customer_grams::table)
+            .values((
+                customer_grams::gram.eq(gram),
+                customer_grams::customer_id.eq(id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// What the list page asks for. `office_id` limits it to that office's communities.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub text: String,
+    pub customer_type: Option<String>,
+    pub community: Option<String>,
+    pub status: Option<String>,
+    pub tag: Option<String>,
+    pub office_id: Option<i32>,
+    pub include_archived: bool,
+}
+
+/// The most matches counted; beyond it the page says "more than".
+pub const COUNT_CAP: i64 = 1_000;
+
+type Boxed<'a> = customers::BoxedQuery<'a, <DbConnection as Connection>::Backend>;
+
+fn filtered<'a>(backend: super::Backend, search: &'a Search) -> Boxed<'a> {
+    let mut query = customers::table.into_boxed();
+    let text = search.text.trim().to_lowercase();
+    let length = text.chars().count();
+    if length >= 3 {
+        query = match backend {
+            super::Backend::Sqlite => {
+                // A quoted FTS5 phrase: the trigram tokenizer matches it as a substring.
+                let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+                query.filter(
+                    sql::<Bool>("customers.id IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ")
+                        .bind::<Text, _>(phrase)
+                        .sql(")"),
+                )
+            }
+            super::Backend::Postgres => {
+                query.filter(customers::search_text.like(format!("%{}%", escape_like(&text))))
+            }
+        };
+    } else if length > 0 {
+        let ids = customer_grams::table
+            .filter(customer_grams::gram.eq(text))
+            .select(customer_grams::customer_id);
+        query = query.filter(customers::id.eq_any(ids));
+    }
+    if let Some(t) = &search.customer_type {
+        query = query.filter(customers::customer_type.eq(t));
+    }
+    if let Some(c) = &search.community {
+        query = query.filter(customers::community.eq(c));
+    }
+    match &search.status {
+        Some(s) => query = query.filter(customers::status.eq(s)),
+        None if !search.include_archived => query = query.filter(customers::status.ne("archived")),
+        None => {}
+    }
+    if let Some(tag) = &search.tag {
+        let tag_ids = tags::table
+            .filter(
+                tags::path
+                    .eq(tag.clone())
+                    .or(tags::path.like(format!("{}/%", escape_like(tag)))),
+            )
+            .select(tags::id);
+        let tagged = customer_tags::table
+            .filter(customer_tags::tag_id.eq_any(tag_ids))
+            .select(customer_tags::customer_id);
+        query = query.filter(customers::id.eq_any(tagged));
+    }
+    if let Some(office) = search.office_id {
+        let names = communities::table
+            .filter(communities::office_id.eq(office))
+            .select(communities::name);
+        query = query.filter(customers::community.eq_any(names));
+    }
+    query
+}
+
+/// `%` and `_` typed by the user are literal: PostgreSQL's default LIKE escape is `\`.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// One page of matches, newest first, and the number of matches up to `COUNT_CAP + 1`.
+pub fn search(
+    conn: &mut DbConnection,
+    search: &Search,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<(Vec<Customer>, i64)> {
+    let backend = conn.backend();
+    let rows = filtered(backend, search)
+        .select(Customer::as_select())
+        .order(customers::id.desc())
+        .offset((page - 1).max(0) * per_page)
+        .limit(per_page)
+        .load(conn)?;
+    let counted: Vec<i32> = filtered(backend, search)
+        .select(customers::id)
+        .limit(COUNT_CAP + 1)
+        .load(conn)?;
+    Ok((rows, counted.len() as i64))
+}
+
+/// Records that look like the same customer: same phone, email, ID number, or name and unit.
+pub fn similar(
+    conn: &mut DbConnection,
+    fields: &CustomerFields,
+    except_id: Option<i32>,
+) -> QueryResult<Vec<Customer>> {
+    let mut query = customers::table
+        .select(Customer::as_select())
+        .into_boxed()
+        .filter(customers::phone.eq(fields.phone.clone()))
+        .or_filter(
+            customers::name
+                .eq(fields.name.clone())
+                .and(customers::community.eq(fields.community.clone()))
+                .and(customers::unit.eq(fields.unit.clone())),
+        );
+    if let Some(email) = &fields.email {
+        query = query.or_filter(customers::email.eq(email.clone()));
+    }
+    if let Some(index) = &fields.id_number_index {
+        query = query.or_filter(customers::id_number_index.eq(index.clone()));
+    }
+    // The record itself is dropped here rather than in SQL, where it would bind to the
+    // last OR term only.
+    let mut found = query.limit(11).load(conn)?;
+    found.retain(|c| Some(c.id) != except_id);
+    found.truncate(10);
+    Ok(found)
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    customers::table.count().get_result(conn)
+}
+
+/// Whether the record's community belongs to the office.
+pub fn in_office(conn: &mut DbConnection, community: &str, office_id: i32) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        communities::table
+            .filter(communities::office_id.eq(office_id))
+            .filter(communities::name.eq(community)),
+    ))
+    .get_result(conn)
+}

@@ -1,0 +1,103 @@
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::{load, today, Code};
+use crate::db::change_reports;
+use crate::domain::role::Permission;
+use crate::error::AppError;
+use crate::handlers::caller;
+use crate::service::customers::{self as service, InteractionInput, ReportInput};
+use crate::state::AppState;
+use crate::views::customers::ChangesPage;
+use crate::views::{render, see_other, PageCtx};
+use crate::web::current_user::CurrentUser;
+use crate::web::form::Form;
+use crate::web::session::{FlashKind, TypedSession};
+
+/// The first field message of a refused form, as a flash on the record page.
+fn flash_outcome(
+    ctx: &PageCtx,
+    session: &TypedSession,
+    outcome: Result<(), AppError>,
+    ok_key: &str,
+    fields: &[&str],
+) -> Result<(), AppError> {
+    match outcome {
+        Ok(()) => session.flash(FlashKind::Success, ctx.t(ok_key)),
+        Err(AppError::Invalid(errors)) => {
+            let key = fields
+                .iter()
+                .find_map(|f| errors.get(f))
+                .unwrap_or("err-page-bad-request");
+            session.flash(FlashKind::Error, ctx.t(key))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// `POST /customers/{code}/interactions`
+pub async fn add_interaction(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    code: Code,
+    Form(input): Form<InteractionInput>,
+) -> Result<HttpResponse, AppError> {
+    let customer = load(&state, &user, code.into_inner()).await?;
+    let (caller, stored) = (caller(&req, &user), customer.clone());
+    let outcome = state
+        .db(move |c| service::log_interaction(c, &caller, &stored, &input, today()))
+        .await;
+    flash_outcome(
+        &ctx,
+        &session,
+        outcome,
+        "flash-interaction-logged",
+        &["occurred_on", "channel", "summary"],
+    )?;
+    Ok(see_other(&format!("/customers/{}", customer.code)))
+}
+
+/// `POST /customers/{code}/changes`: a change the customer reported, due in two days.
+pub async fn report_change(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    code: Code,
+    Form(input): Form<ReportInput>,
+) -> Result<HttpResponse, AppError> {
+    let customer = load(&state, &user, code.into_inner()).await?;
+    let (caller, stored) = (caller(&req, &user), customer.clone());
+    let outcome = state
+        .db(move |c| service::report_change(c, &caller, &stored, &input, today()))
+        .await;
+    flash_outcome(
+        &ctx,
+        &session,
+        outcome,
+        "flash-change-reported",
+        &["reported_on", "description"],
+    )?;
+    Ok(see_other(&format!("/customers/{}", customer.code)))
+}
+
+/// `GET /changes`: open reported changes, earliest due (so overdue) first.
+pub async fn queue(
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let office = user.office_id;
+    let reports = state
+        .db(move |c| Ok(change_reports::open(c, office, 500)?))
+        .await?;
+    render(&ChangesPage {
+        ctx,
+        reports,
+        can_edit: user.can(Permission::EditCustomers),
+        now: crate::db::now(),
+    })
+}

@@ -1,0 +1,329 @@
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::{load, today, Code};
+use crate::db::change_reports::{self, ChangeReport};
+use crate::db::customers::Customer;
+use crate::db::tags;
+use crate::domain::customer::{self, CustomerInput};
+use crate::domain::history::Change;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+use crate::handlers::caller;
+use crate::service::customers::{self as service, Created, Updated};
+use crate::state::AppState;
+use crate::views::customers::{form_fields, FormPage};
+use crate::views::{render_status, see_other, PageCtx};
+use crate::web::current_user::CurrentUser;
+use crate::web::form::{pairs, parse};
+use crate::web::session::{FlashKind, TypedSession};
+
+/// What the form sends besides the record's fields.
+#[derive(Debug, Default, Deserialize)]
+struct Extras {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    confirm_duplicate: String,
+    version: Option<String>,
+    change_report_id: Option<String>,
+}
+
+struct Form {
+    code: Option<String>,
+    version: Option<i32>,
+    input: CustomerInput,
+    id_placeholder: Option<String>,
+    reason: String,
+    errors: FieldErrors,
+    similar: Vec<Customer>,
+    conflicts: Vec<Change>,
+    report: Option<ChangeReport>,
+}
+
+fn page(ctx: PageCtx, status: StatusCode, form: Form) -> Result<HttpResponse, AppError> {
+    let page = FormPage {
+        ctx,
+        fields: form_fields(&form.input, form.id_placeholder.as_deref()),
+        code: form.code,
+        version: form.version,
+        reason: form.reason,
+        errors: form.errors,
+        similar: form.similar,
+        conflicts: form.conflicts,
+        report: form.report,
+    };
+    render_status(status, &page)
+}
+
+fn blank(code: Option<String>, version: Option<i32>, input: CustomerInput) -> Form {
+    Form {
+        code,
+        version,
+        input,
+        id_placeholder: None,
+        reason: String::new(),
+        errors: FieldErrors::default(),
+        similar: Vec::new(),
+        conflicts: Vec::new(),
+        report: None,
+    }
+}
+
+/// `GET /customers/new`
+pub async fn new(ctx: PageCtx) -> Result<HttpResponse, AppError> {
+    let input = CustomerInput {
+        customer_type: "personal".into(),
+        source: "phone".into(),
+        first_contact_at: today().to_string(),
+        ..CustomerInput::default()
+    };
+    page(ctx, StatusCode::OK, blank(None, None, input))
+}
+
+/// `POST /customers`: a similar record stops the save once; sending the form again
+/// (with `confirm_duplicate`) saves it, and the reason says why.
+pub async fn create(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let input: CustomerInput = parse(&body)?;
+    let extras: Extras = parse(&body)?;
+    let mut form = Form {
+        reason: extras.reason.clone(),
+        ..blank(None, None, input.clone())
+    };
+    let draft = match customer::check(&input, today()) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            return page(
+                ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Form { errors, ..form },
+            )
+        }
+    };
+    let (caller, keys) = (caller(&req, &user), state.keys.clone());
+    let duplicate_ok = extras.confirm_duplicate == "yes";
+    let outcome = state
+        .db(move |c| {
+            service::create(
+                c,
+                &caller,
+                &keys,
+                &draft,
+                &extras.reason,
+                duplicate_ok,
+                today(),
+            )
+        })
+        .await;
+    match outcome {
+        Ok(Created::Saved(customer)) => {
+            session.flash(
+                FlashKind::Success,
+                ctx.t_args("flash-customer-created", &[("code", customer.code.clone())]),
+            )?;
+            Ok(see_other(&format!("/customers/{}", customer.code)))
+        }
+        Ok(Created::Similar(similar)) => {
+            form.similar = similar;
+            page(ctx, StatusCode::CONFLICT, form)
+        }
+        Err(AppError::Invalid(errors)) => page(
+            ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Form { errors, ..form },
+        ),
+        Err(other) => Err(other),
+    }
+}
+
+/// The record as the form shows it; the ID number stays masked (blank means unchanged).
+fn input_of(c: &Customer, tags: &[String]) -> CustomerInput {
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    CustomerInput {
+        name: c.name.clone(),
+        customer_type: c.customer_type.clone(),
+        phone: c.phone.clone(),
+        email: c.email.clone().unwrap_or_default(),
+        community: c.community.clone(),
+        building: c.building.clone(),
+        unit: c.unit.clone(),
+        role: c.occupant_role.clone().unwrap_or_default(),
+        id_number: String::new(),
+        tags: tags.join("; "),
+        source: c.source.clone(),
+        first_contact_at: c.first_contact_at.to_string(),
+        last_interaction_at: date(c.last_interaction_at),
+        last_verified_at: date(c.last_verified_at),
+        notes: c.notes.clone(),
+        credit_code: c.credit_code.clone().unwrap_or_default(),
+        legal_representative: c.legal_representative.clone().unwrap_or_default(),
+    }
+}
+
+/// Puts one posted field over the stored values (a partial post keeps the rest).
+fn overlay(input: &mut CustomerInput, key: &str, value: String) {
+    let slot = match key {
+        "name" => &mut input.name,
+        "type" => &mut input.customer_type,
+        "phone" => &mut input.phone,
+        "email" => &mut input.email,
+        "community" => &mut input.community,
+        "building" => &mut input.building,
+        "unit" => &mut input.unit,
+        "role" => &mut input.role,
+        "id_number" => &mut input.id_number,
+        "tags" => &mut input.tags,
+        "source" => &mut input.source,
+        "first_contact_at" => &mut input.first_contact_at,
+        "last_interaction_at" => &mut input.last_interaction_at,
+        "last_verified_at" => &mut input.last_verified_at,
+        "notes" => &mut input.notes,
+        "credit_code" => &mut input.credit_code,
+        "legal_representative" => &mut input.legal_representative,
+        _ => return,
+    };
+    *slot = value;
+}
+
+#[derive(Deserialize)]
+pub struct EditQuery {
+    report: Option<i32>,
+}
+
+async fn open_report(
+    state: &AppState,
+    customer_id: i32,
+    id: Option<i32>,
+) -> Result<Option<ChangeReport>, AppError> {
+    let Some(id) = id else { return Ok(None) };
+    let report = state.db(move |c| Ok(change_reports::find(c, id)?)).await?;
+    Ok(report.filter(|r| r.customer_id == customer_id && r.applied_at.is_none()))
+}
+
+/// `GET /customers/{code}/edit[?report=ID]`: applying a reported change opens this form.
+pub async fn edit(
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    code: Code,
+    query: web::Query<EditQuery>,
+) -> Result<HttpResponse, AppError> {
+    let customer = load(&state, &user, code.into_inner()).await?;
+    let id = customer.id;
+    let tags = state.db(move |c| Ok(tags::of_customer(c, id)?)).await?;
+    let report = open_report(&state, customer.id, query.report).await?;
+    let form = Form {
+        id_placeholder: customer.id_number_masked.clone(),
+        report,
+        ..blank(
+            Some(customer.code.clone()),
+            Some(customer.version),
+            input_of(&customer, &tags),
+        )
+    };
+    page(ctx, StatusCode::OK, form)
+}
+
+/// `POST /customers/{code}/update`: saves on the version the form was opened on, or
+/// shows both values side by side and saves nothing.
+pub async fn update(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    code: Code,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let customer = load(&state, &user, code.into_inner()).await?;
+    let extras: Extras = parse(&body)?;
+    let Some(version) = extras
+        .version
+        .as_deref()
+        .and_then(|v| v.trim().parse::<i32>().ok())
+    else {
+        return Err(AppError::BadRequest("the form has no version".into()));
+    };
+    let id = customer.id;
+    let stored_tags = state.db(move |c| Ok(tags::of_customer(c, id)?)).await?;
+    let mut input = input_of(&customer, &stored_tags);
+    for (key, value) in pairs(&body)? {
+        overlay(&mut input, &key, value);
+    }
+    let keep_id = input.id_number.trim().is_empty();
+    let report_id = extras
+        .change_report_id
+        .as_deref()
+        .and_then(|r| r.parse::<i32>().ok());
+    let report = open_report(&state, customer.id, report_id).await?;
+    let mut form = Form {
+        reason: extras.reason.clone(),
+        id_placeholder: customer.id_number_masked.clone(),
+        report: report.clone(),
+        ..blank(Some(customer.code.clone()), Some(version), input.clone())
+    };
+    let draft = match customer::check(&input, today()) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            return page(
+                ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Form { errors, ..form },
+            )
+        }
+    };
+    let (caller, keys, reason) = (
+        caller(&req, &user),
+        state.keys.clone(),
+        extras.reason.clone(),
+    );
+    let report_id = report.map(|r| r.id);
+    let stored = customer.clone();
+    let outcome = state
+        .db(move |c| {
+            service::update(
+                c, &caller, &keys, &stored, version, &draft, keep_id, &reason, report_id,
+            )
+        })
+        .await;
+    let code = customer.code.clone();
+    match outcome {
+        Ok(Updated::Saved(saved)) => {
+            session.flash(
+                FlashKind::Success,
+                ctx.t_args(
+                    "flash-customer-saved",
+                    &[("version", saved.version.to_string())],
+                ),
+            )?;
+            Ok(see_other(&format!("/customers/{code}")))
+        }
+        Ok(Updated::Unchanged) => {
+            session.flash(FlashKind::Success, ctx.t("flash-customer-unchanged"))?;
+            Ok(see_other(&format!("/customers/{code}")))
+        }
+        Ok(Updated::Conflict {
+            current,
+            differences,
+        }) => {
+            // The form now carries the stored version: saving again is a deliberate choice.
+            form.version = Some(current.version);
+            form.conflicts = differences;
+            page(ctx, StatusCode::CONFLICT, form)
+        }
+        Err(AppError::Invalid(errors)) => page(
+            ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Form { errors, ..form },
+        ),
+        Err(other) => Err(other),
+    }
+}

@@ -1,0 +1,125 @@
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::db::customers::{self, Search};
+use crate::db::{communities, tags};
+use crate::domain::customer::{CustomerType, Status};
+use crate::domain::role::Permission;
+use crate::error::AppError;
+use crate::handlers::caller;
+use crate::service::customers as service;
+use crate::state::AppState;
+use crate::views::customers::{status_label, type_label, ListPage, ListQuery, Row};
+use crate::views::{render, PageCtx};
+use crate::web::current_user::CurrentUser;
+
+const PER_PAGE: i64 = 20;
+
+/// `GET /customers?q=&page=&type=&community=&status=&tag=`
+pub async fn list(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let page = query
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let mut error = None;
+    let known = |value: &str, ok: bool| (!value.is_empty() && ok).then(|| value.to_string());
+    let search = Search {
+        text: query.q.chars().take(100).collect(),
+        customer_type: known(
+            &query.customer_type,
+            query.customer_type.parse::<CustomerType>().is_ok(),
+        ),
+        community: known(&query.community, true),
+        status: known(&query.status, query.status.parse::<Status>().is_ok()),
+        tag: known(&query.tag, true),
+        office_id: user.office_id,
+        include_archived: false,
+    };
+    if !query.customer_type.is_empty() && search.customer_type.is_none()
+        || !query.status.is_empty() && search.status.is_none()
+    {
+        error = Some(ctx.t("err-filter-unknown"));
+    }
+    let searched = [
+        &query.q,
+        &query.customer_type,
+        &query.community,
+        &query.status,
+        &query.tag,
+    ]
+    .iter()
+    .any(|v| !v.is_empty());
+    let caller = caller(&req, &user);
+    let logged_query = serde_urlencoded::to_string(&query).unwrap_or_default();
+    let office = user.office_id;
+    let (found, total, tag_pairs, community_names, all_tags) = state
+        .db(move |c| {
+            if searched {
+                service::record_search(c, &caller, &logged_query)?;
+            }
+            let (found, total) = customers::search(c, &search, page, PER_PAGE)?;
+            let ids: Vec<i32> = found.iter().map(|f| f.id).collect();
+            let tag_pairs = tags::of_customers(c, &ids)?;
+            let community_names: Vec<String> = match office {
+                Some(o) => communities::of_office(c, o)?
+                    .into_iter()
+                    .map(|c| c.name)
+                    .collect(),
+                None => communities::list(c)?.into_iter().map(|c| c.name).collect(),
+            };
+            let all_tags = tags::all(c)?
+                .into_iter()
+                .map(|t| t.path)
+                .collect::<Vec<_>>();
+            Ok((found, total, tag_pairs, community_names, all_tags))
+        })
+        .await?;
+    let rows = found
+        .into_iter()
+        .map(|c| Row {
+            tags: tag_pairs
+                .iter()
+                .filter(|(id, _)| *id == c.id)
+                .map(|(_, t)| t.clone())
+                .collect(),
+            type_label: type_label(&c.customer_type),
+            status_label: status_label(&c.status),
+            code: c.code,
+            name: c.name,
+            phone: c.phone,
+            community: c.community,
+            building: c.building,
+            unit: c.unit,
+        })
+        .collect::<Vec<_>>();
+    let link = |p: i64| {
+        format!(
+            "/customers?{}&page={p}",
+            serde_urlencoded::to_string(&query).unwrap_or_default()
+        )
+    };
+    let more = page * PER_PAGE < total;
+    render(&ListPage {
+        prev_link: (page > 1).then(|| link(page - 1)),
+        next_link: more.then(|| link(page + 1)),
+        can_edit: user.can(Permission::EditCustomers),
+        ctx,
+        query,
+        rows,
+        total,
+        page,
+        types: CustomerType::ALL,
+        statuses: Status::ALL,
+        communities: community_names,
+        tags: all_tags,
+        error,
+    })
+}

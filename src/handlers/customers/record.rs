@@ -1,0 +1,197 @@
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::{load, today, Code};
+use crate::db::customers::Customer;
+use crate::db::{change_reports, customer_contacts, customer_versions, interactions, tags};
+use crate::domain::customer::{CustomerType, OccupantRole, Source};
+use crate::domain::history;
+use crate::domain::role::Permission;
+use crate::error::AppError;
+use crate::handlers::caller;
+use crate::service::customers::{self as service, Updated, CHANNELS};
+use crate::state::AppState;
+use crate::views::customers::{status_label, type_label, HistoryPage, ShowPage, VersionView};
+use crate::views::{render, see_other, PageCtx};
+use crate::web::current_user::CurrentUser;
+use crate::web::form::Form;
+use crate::web::session::{FlashKind, TypedSession};
+
+/// Fewer key contacts than this on an enterprise record shows a badge.
+const KEY_CONTACTS_EXPECTED: i64 = 3;
+
+async fn show_page(
+    ctx: PageCtx,
+    user: &CurrentUser,
+    state: &AppState,
+    customer: Customer,
+    revealed: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = customer.id;
+    let (tags, contacts, interactions, reports, key_contacts) = state
+        .db(move |c| {
+            Ok((
+                tags::of_customer(c, id)?,
+                customer_contacts::of_customer(c, id)?,
+                interactions::recent(c, id, 50)?,
+                change_reports::open_for_customer(c, id)?,
+                enterprise_contact_count(c, id)?,
+            ))
+        })
+        .await?;
+    let page = ShowPage {
+        type_label: type_label(&customer.customer_type),
+        status_label: status_label(&customer.status),
+        source_label: customer
+            .source
+            .parse::<Source>()
+            .map_or("customer-any", |s| s.label_key()),
+        role_label: customer
+            .occupant_role
+            .as_deref()
+            .and_then(|r| r.parse::<OccupantRole>().ok())
+            .map(|r| r.label_key()),
+        key_contacts_missing: customer.customer_type == CustomerType::Enterprise.as_str()
+            && key_contacts < KEY_CONTACTS_EXPECTED,
+        old_contacts: contacts.into_iter().filter(|c| !c.is_valid()).collect(),
+        can_edit: user.can(Permission::EditCustomers) && customer.status != "archived",
+        can_reveal: user.can(Permission::RevealIdNumbers),
+        today: today().to_string(),
+        channels: CHANNELS,
+        now: crate::db::now(),
+        ctx,
+        customer,
+        tags,
+        interactions,
+        reports,
+        revealed,
+    };
+    render(&page)
+}
+
+fn enterprise_contact_count(c: &mut crate::db::DbConnection, id: i32) -> diesel::QueryResult<i64> {
+    use crate::db::schema::enterprise_contacts;
+    use diesel::prelude::*;
+    enterprise_contacts::table
+        .filter(enterprise_contacts::customer_id.eq(id))
+        .count()
+        .get_result(c)
+}
+
+/// `GET /customers/{code}`: the record, its view logged.
+pub async fn show(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    code: Code,
+) -> Result<HttpResponse, AppError> {
+    let customer = load(&state, &user, code.into_inner()).await?;
+    let (caller, code) = (caller(&req, &user), customer.code.clone());
+    state
+        .db(move |c| service::record_view(c, &caller, &code))
+        .await?;
+    show_page(ctx, &user, &state, customer, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /customers/{code}/reveal`: shows the ID number once, in this response only
+/// (pages are never cached), with the reason in the operation log.
+pub async fn reveal(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    code: Code,
+    Form(form): Form<ReasonForm>,
+) -> Result<HttpResponse, AppError> {
+    let customer = load(&state, &user, code.into_inner()).await?;
+    let (caller, keys, stored) = (caller(&req, &user), state.keys.clone(), customer.clone());
+    match state
+        .db(move |c| service::reveal(c, &caller, &keys, &stored, &form.reason))
+        .await
+    {
+        Ok(plain) => show_page(ctx, &user, &state, customer, Some(plain)).await,
+        Err(AppError::Invalid(_)) => {
+            session.flash(FlashKind::Error, ctx.t("err-reveal-reason"))?;
+            Ok(see_other(&format!("/customers/{}", customer.code)))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// `GET /customers/{code}/history`: every version with the fields it changed.
+pub async fn history(
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    code: Code,
+) -> Result<HttpResponse, AppError> {
+    let customer = load(&state, &user, code.into_inner()).await?;
+    let id = customer.id;
+    let versions = state
+        .db(move |c| Ok(customer_versions::of_customer(c, id)?))
+        .await?;
+    let versions = versions
+        .into_iter()
+        .map(|v| VersionView {
+            changes: history::from_json(&v.changes)
+                .into_iter()
+                .filter(|c| !c.is_hidden())
+                .collect(),
+            version: v.version,
+            changed_at: v.changed_at,
+            changed_by: v.changed_by,
+            reason: v.reason,
+            restored_from: v.restored_from,
+        })
+        .collect();
+    render(&HistoryPage {
+        can_restore: user.can(Permission::RestoreVersions),
+        ctx,
+        customer,
+        versions,
+    })
+}
+
+/// `POST /customers/{code}/restore/{version}`: a new version with the old values.
+pub async fn restore(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i32)>,
+    Form(form): Form<ReasonForm>,
+) -> Result<HttpResponse, AppError> {
+    let (code, version) = path.into_inner();
+    let customer = load(&state, &user, code).await?;
+    let (caller, stored) = (caller(&req, &user), customer.clone());
+    let outcome = state
+        .db(move |c| service::restore(c, &caller, &stored, version, &form.reason))
+        .await;
+    let (kind, text) = match outcome {
+        Ok(Updated::Saved(saved)) => (
+            FlashKind::Success,
+            ctx.t_args(
+                "flash-customer-restored",
+                &[
+                    ("version", version.to_string()),
+                    ("new", saved.version.to_string()),
+                ],
+            ),
+        ),
+        Ok(Updated::Unchanged) => (FlashKind::Success, ctx.t("flash-customer-unchanged")),
+        Ok(Updated::Conflict { .. }) => (FlashKind::Error, ctx.t("customer-conflict")),
+        Err(AppError::Invalid(_)) => (FlashKind::Error, ctx.t("err-restore-reason")),
+        Err(other) => return Err(other),
+    };
+    session.flash(kind, text)?;
+    Ok(see_other(&format!("/customers/{}/history", customer.code)))
+}

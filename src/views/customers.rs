@@ -1,0 +1,357 @@
+//! The customer pages: list/search, form, record, history, and the reported-change queue.
+
+use askama::Template;
+use chrono::NaiveDateTime;
+
+use super::PageCtx;
+use crate::db::change_reports::{ChangeReport, OpenReport};
+use crate::db::customer_contacts::Contact;
+use crate::db::customers::Customer;
+use crate::db::interactions::Interaction;
+use crate::domain::customer::{CustomerInput, CustomerType, OccupantRole, Source, Status};
+use crate::domain::history::Change;
+use crate::domain::validation::FieldErrors;
+use crate::service::customers::CHANNELS;
+
+/// The list's filters as typed (all in the URL).
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default, rename = "type")]
+    pub customer_type: String,
+    #[serde(default)]
+    pub community: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub tag: String,
+    #[serde(default, skip_serializing)]
+    pub page: Option<String>,
+}
+
+/// One row of the list, with its labels resolved.
+pub struct Row {
+    pub code: String,
+    pub name: String,
+    pub type_label: &'static str,
+    pub phone: String,
+    pub community: String,
+    pub building: String,
+    pub unit: String,
+    pub tags: Vec<String>,
+    pub status_label: &'static str,
+}
+
+pub fn type_label(stored: &str) -> &'static str {
+    stored
+        .parse::<CustomerType>()
+        .map_or("customer-any", |t| t.label_key())
+}
+
+pub fn status_label(stored: &str) -> &'static str {
+    stored
+        .parse::<Status>()
+        .map_or("customer-any", |s| s.label_key())
+}
+
+#[derive(Template)]
+#[template(path = "customers/list.html")]
+pub struct ListPage {
+    pub ctx: PageCtx,
+    pub query: ListQuery,
+    pub rows: Vec<Row>,
+    pub total: i64,
+    pub page: i64,
+    pub prev_link: Option<String>,
+    pub next_link: Option<String>,
+    pub types: [CustomerType; 3],
+    pub statuses: [Status; 4],
+    pub communities: Vec<String>,
+    pub tags: Vec<String>,
+    pub can_edit: bool,
+    pub error: Option<String>,
+}
+
+impl ListPage {
+    pub fn is_community(&self, c: &str) -> bool {
+        self.query.community == c
+    }
+
+    pub fn is_tag(&self, t: &str) -> bool {
+        self.query.tag == t
+    }
+
+    pub fn count_label(&self) -> String {
+        let key = if self.total > crate::db::customers::COUNT_CAP {
+            "customer-count-more"
+        } else {
+            "customer-count"
+        };
+        let shown = self.total.min(crate::db::customers::COUNT_CAP);
+        self.ctx.t_args(key, &[("count", shown.to_string())])
+    }
+
+    pub fn page_label(&self) -> String {
+        self.ctx
+            .t_args("page-number", &[("page", self.page.to_string())])
+    }
+}
+
+/// One input of the customer form.
+pub struct FormField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub required: bool,
+    pub options: Vec<(&'static str, &'static str)>,
+    pub input_type: &'static str,
+    pub placeholder: String,
+    pub wide: bool,
+}
+
+impl FormField {
+    pub fn is_selected(&self, value: &str) -> bool {
+        self.value == value
+    }
+}
+
+/// The form's fields in order, filled with what was typed.
+pub fn form_fields(input: &CustomerInput, id_placeholder: Option<&str>) -> Vec<FormField> {
+    let text = |name, label, value: &str, required| FormField {
+        name,
+        label,
+        value: value.to_string(),
+        required,
+        options: Vec::new(),
+        input_type: "text",
+        placeholder: String::new(),
+        wide: false,
+    };
+    let choice = |name, label, value: &str, options: Vec<(&'static str, &'static str)>| FormField {
+        options,
+        ..text(name, label, value, true)
+    };
+    let date = |name, label, value: &str, required| FormField {
+        input_type: "date",
+        ..text(name, label, value, required)
+    };
+    vec![
+        FormField {
+            wide: true,
+            ..text("name", "customer-name", &input.name, true)
+        },
+        choice(
+            "type",
+            "customer-type",
+            &input.customer_type,
+            CustomerType::ALL
+                .iter()
+                .map(|t| (t.as_str(), t.label_key()))
+                .collect(),
+        ),
+        choice(
+            "role",
+            "customer-role",
+            &input.role,
+            OccupantRole::ALL
+                .iter()
+                .map(|r| (r.as_str(), r.label_key()))
+                .collect(),
+        ),
+        FormField {
+            input_type: "tel",
+            ..text("phone", "customer-phone", &input.phone, true)
+        },
+        FormField {
+            input_type: "email",
+            ..text("email", "customer-email", &input.email, false)
+        },
+        text("community", "customer-community", &input.community, true),
+        text("building", "customer-building", &input.building, false),
+        text("unit", "customer-unit", &input.unit, false),
+        FormField {
+            placeholder: id_placeholder.unwrap_or("").to_string(),
+            ..text("id_number", "customer-id-number", &input.id_number, false)
+        },
+        text(
+            "credit_code",
+            "customer-credit-code",
+            &input.credit_code,
+            false,
+        ),
+        text(
+            "legal_representative",
+            "customer-legal-representative",
+            &input.legal_representative,
+            false,
+        ),
+        FormField {
+            wide: true,
+            placeholder: "风险/欠费; 价值/高净值".into(),
+            ..text("tags", "customer-tags", &input.tags, false)
+        },
+        choice(
+            "source",
+            "customer-source",
+            &input.source,
+            Source::ALL
+                .iter()
+                .map(|s| (s.as_str(), s.label_key()))
+                .collect(),
+        ),
+        date(
+            "first_contact_at",
+            "customer-first-contact",
+            &input.first_contact_at,
+            true,
+        ),
+        date(
+            "last_interaction_at",
+            "customer-last-interaction",
+            &input.last_interaction_at,
+            false,
+        ),
+        date(
+            "last_verified_at",
+            "customer-last-verified",
+            &input.last_verified_at,
+            false,
+        ),
+        FormField {
+            wide: true,
+            ..text("notes", "customer-notes", &input.notes, false)
+        },
+    ]
+}
+
+/// The label key of a form field, for history and conflicts.
+pub fn field_label_key(field: &str) -> &'static str {
+    match field {
+        "name" => "customer-name",
+        "type" => "customer-type",
+        "role" => "customer-role",
+        "phone" => "customer-phone",
+        "email" => "customer-email",
+        "community" => "customer-community",
+        "building" => "customer-building",
+        "unit" => "customer-unit",
+        "id_number" => "customer-id-number",
+        "credit_code" => "customer-credit-code",
+        "legal_representative" => "customer-legal-representative",
+        "tags" => "customer-tags",
+        "source" => "customer-source",
+        "first_contact_at" => "customer-first-contact",
+        "last_interaction_at" => "customer-last-interaction",
+        "last_verified_at" => "customer-last-verified",
+        "notes" => "customer-notes",
+        "status" => "customer-status",
+        _ => "customer-field",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "customers/form.html")]
+pub struct FormPage {
+    pub ctx: PageCtx,
+    pub code: Option<String>,
+    pub version: Option<i32>,
+    pub fields: Vec<FormField>,
+    pub reason: String,
+    pub errors: FieldErrors,
+    pub similar: Vec<Customer>,
+    pub conflicts: Vec<Change>,
+    pub report: Option<ChangeReport>,
+}
+
+impl FormPage {
+    pub fn field_label(&self, field: &str) -> String {
+        self.ctx.t(field_label_key(field))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "customers/show.html")]
+pub struct ShowPage {
+    pub ctx: PageCtx,
+    pub customer: Customer,
+    pub type_label: &'static str,
+    pub status_label: &'static str,
+    pub source_label: &'static str,
+    pub role_label: Option<&'static str>,
+    pub tags: Vec<String>,
+    pub old_contacts: Vec<Contact>,
+    pub interactions: Vec<Interaction>,
+    pub reports: Vec<ChangeReport>,
+    pub key_contacts_missing: bool,
+    pub can_edit: bool,
+    pub can_reveal: bool,
+    pub revealed: Option<String>,
+    pub today: String,
+    pub channels: [(&'static str, &'static str); 5],
+    pub now: NaiveDateTime,
+}
+
+impl ShowPage {
+    pub fn is_overdue(&self, report: &ChangeReport) -> bool {
+        report.due_at < self.now
+    }
+
+    pub fn channel_label(&self, channel: &str) -> String {
+        let key = CHANNELS
+            .iter()
+            .find(|(c, _)| *c == channel)
+            .map_or("channel-other", |(_, k)| *k);
+        self.ctx.t(key)
+    }
+}
+
+/// A version with its visible changes.
+pub struct VersionView {
+    pub version: i32,
+    pub changed_at: NaiveDateTime,
+    pub changed_by: String,
+    pub reason: String,
+    pub restored_from: Option<i32>,
+    pub changes: Vec<Change>,
+}
+
+#[derive(Template)]
+#[template(path = "customers/history.html")]
+pub struct HistoryPage {
+    pub ctx: PageCtx,
+    pub customer: Customer,
+    pub versions: Vec<VersionView>,
+    pub can_restore: bool,
+}
+
+impl HistoryPage {
+    pub fn field_label(&self, field: &str) -> String {
+        self.ctx.t(field_label_key(field))
+    }
+
+    pub fn restored_label(&self, from: &i32) -> String {
+        self.ctx
+            .t_args("customer-restored-from", &[("version", from.to_string())])
+    }
+
+    pub fn restore_label(&self, version: &i32) -> String {
+        self.ctx
+            .t_args("customer-restore", &[("version", version.to_string())])
+    }
+}
+
+#[derive(Template)]
+#[template(path = "changes.html")]
+pub struct ChangesPage {
+    pub ctx: PageCtx,
+    pub reports: Vec<OpenReport>,
+    pub can_edit: bool,
+    pub now: NaiveDateTime,
+}
+
+impl ChangesPage {
+    pub fn is_overdue(&self, report: &OpenReport) -> bool {
+        report.report.due_at < self.now
+    }
+}

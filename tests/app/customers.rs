@@ -1,0 +1,678 @@
+//! Customer records: entry and its checks, versions, locking, encryption, scope, search.
+
+use dossier::db::{audit_log, customers, offices};
+use dossier::domain::role::Role;
+use reqwest::{Client, StatusCode};
+use rstest::rstest;
+
+use crate::helpers::{
+    assert_redirect_to, location, new_client, spawn_app, Backend, TestApp, PASSWORD,
+};
+
+/// A valid resident ID (checksum and birth date) and its masked form.
+const ID_NUMBER: &str = "11010119900307002X";
+const ID_MASKED: &str = "1101**********002X";
+
+fn person(name: &str, phone: &str) -> Vec<(&'static str, String)> {
+    [
+        ("name", name),
+        ("type", "personal"),
+        ("phone", phone),
+        ("email", ""),
+        ("community", "阳光花园"),
+        ("building", "3"),
+        ("unit", "1202"),
+        ("role", "owner"),
+        ("id_number", ""),
+        ("tags", "风险/欠费"),
+        ("source", "walk-in"),
+        ("first_contact_at", "2024-03-01"),
+        ("last_interaction_at", "2025-06-01"),
+        ("last_verified_at", ""),
+        ("notes", ""),
+        ("reason", "新业主入住登记"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .collect()
+}
+
+fn with(
+    mut fields: Vec<(&'static str, String)>,
+    key: &'static str,
+    value: &str,
+) -> Vec<(&'static str, String)> {
+    fields.retain(|(k, _)| *k != key);
+    fields.push((key, value.to_string()));
+    fields
+}
+
+async fn post(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    fields: &[(&'static str, String)],
+) -> reqwest::Response {
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.post_form(client, path, &borrowed).await
+}
+
+/// Creates a record through the form and returns its code.
+async fn create(app: &TestApp, client: &Client, fields: &[(&'static str, String)]) -> String {
+    let response = post(app, client, "/customers", fields).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    location(&response)
+        .trim_start_matches("/customers/")
+        .to_string()
+}
+
+/// An office with one community, and a clerk of that office, signed in.
+async fn office_clerk(app: &TestApp, office: &str, community: &str) -> Client {
+    let caller = dossier::service::Caller {
+        actor: dossier::domain::audit::Actor::System,
+        address: "test".into(),
+    };
+    let details = dossier::domain::office::OfficeDetails {
+        name: office.into(),
+        communities: vec![community.into()],
+    };
+    let office = dossier::service::offices::create(&mut app.conn(), &caller, &details).unwrap();
+    let name = format!("clerk{}", office.id);
+    app.create_user(&name, &[Role::Clerk], Some(office.id));
+    let (client, _) = new_client();
+    assert_redirect_to(&app.login(&client, &name, PASSWORD).await, "/");
+    client
+}
+
+fn log_actions(app: &TestApp) -> Vec<(String, String, String)> {
+    let filter = audit_log::Filter::default();
+    let (entries, _) = audit_log::page(&mut app.conn(), &filter, 1, 500).unwrap();
+    entries
+        .into_iter()
+        .map(|e| (e.action, e.target, e.details))
+        .collect()
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_clerk_creates_a_record_with_a_code_and_an_encrypted_id_number(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    let code = create(
+        &app,
+        &clerk,
+        &with(person("王伟", "13812345678"), "id_number", ID_NUMBER),
+    )
+    .await;
+    let year = chrono::Utc::now().format("%Y");
+    assert_eq!(code, format!("P-{year}-000001"));
+    let vip = create(
+        &app,
+        &clerk,
+        &with(person("李娜", "13912345678"), "type", "vip"),
+    )
+    .await;
+    assert_eq!(vip, format!("V-{year}-000001"), "serials are per type");
+
+    let page = app.get_html(&clerk, &format!("/customers/{code}")).await;
+    assert!(page.contains("王伟") && page.contains(ID_MASKED) && !page.contains(ID_NUMBER));
+    assert!(page.contains("风险/欠费"));
+    // The number is nowhere in the database in plain text, yet findable exactly.
+    let stored = customers::find_by_code(&mut app.conn(), &code)
+        .unwrap()
+        .unwrap();
+    for column in [
+        &stored.id_number_enc,
+        &stored.id_number_index,
+        &stored.id_number_masked,
+    ] {
+        assert!(
+            !column.as_deref().unwrap_or("").contains("19900307"),
+            "{column:?}"
+        );
+    }
+    assert!(stored.id_number_enc.unwrap().starts_with("v1:"));
+    assert_eq!(
+        stored.id_number_index.unwrap(),
+        app_keys(&app).blind_index().of(ID_NUMBER)
+    );
+    let actions = log_actions(&app);
+    assert!(actions
+        .iter()
+        .any(|(a, t, _)| a == "customer_created" && *t == code));
+    assert!(actions
+        .iter()
+        .any(|(a, t, _)| a == "customer_viewed" && *t == code));
+}
+
+fn app_keys(app: &TestApp) -> dossier::crypto::Keys {
+    dossier::crypto::Keys::load_or_create(app.data_dir.path()).unwrap()
+}
+
+#[rstest]
+#[tokio::test]
+async fn bad_entries_come_back_with_messages_by_each_field_and_nothing_is_stored(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
+    let cases: [(&str, &str, &str); 7] = [
+        ("phone", "1381234567", "电话号码格式不正确"),
+        ("email", "wang@@qq.com", "邮箱格式不正确"),
+        ("id_number", "110101199003070021", "校验位不符"),
+        ("first_contact_at", &tomorrow, "日期不能晚于今天"),
+        ("last_interaction_at", "2020-01-01", "不能早于首次联系时间"),
+        ("name", "", "此项必填"),
+        ("reason", "", "此项必填"),
+    ];
+    for (field, value, message) in cases {
+        let response = post(
+            &app,
+            &clerk,
+            "/customers",
+            &with(person("张三丰", "13700000001"), field, value),
+        )
+        .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}"
+        );
+        let page = response.text().await.unwrap();
+        assert!(page.contains(message), "{field}: expected {message}");
+        if !value.is_empty() {
+            assert!(
+                page.contains(&format!("value=\"{value}\"")),
+                "{field}: the typed value is kept"
+            );
+        }
+    }
+    assert_eq!(customers::count(&mut app.conn()).unwrap(), 0);
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_similar_record_is_shown_before_saving_and_saving_anyway_is_logged(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    let first = create(&app, &clerk, &person("王伟", "13812345678")).await;
+    let again = person("王小伟", "13812345678");
+    let response = post(&app, &clerk, "/customers", &again).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains(&first)
+            && page.contains("已有相似的档案")
+            && page.contains("name=\"confirm_duplicate\"")
+    );
+    assert_eq!(customers::count(&mut app.conn()).unwrap(), 1);
+
+    let second = create(
+        &app,
+        &clerk,
+        &with(
+            with(again, "confirm_duplicate", "yes"),
+            "reason",
+            "同一电话的两位家庭成员",
+        ),
+    )
+    .await;
+    assert_ne!(second, first);
+    let logged = log_actions(&app);
+    let (_, _, details) = logged
+        .iter()
+        .find(|(a, t, _)| a == "customer_created" && *t == second)
+        .unwrap();
+    assert!(
+        details.contains("同一电话的两位家庭成员") && details.contains(&first),
+        "{details}"
+    );
+}
+
+#[rstest]
+#[tokio::test]
+async fn an_edit_makes_a_version_keeps_the_old_phone_and_shows_the_diff(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    let code = create(
+        &app,
+        &clerk,
+        &with(person("赵敏", "13811112222"), "id_number", ID_NUMBER),
+    )
+    .await;
+
+    // Only the changed field, the version and a reason.
+    let fields = vec![
+        ("phone", "13933334444".to_string()),
+        ("version", "1".to_string()),
+        ("reason", "客户来电更换手机号".to_string()),
+    ];
+    assert_redirect_to(
+        &post(&app, &clerk, &format!("/customers/{code}/update"), &fields).await,
+        &format!("/customers/{code}"),
+    );
+    let record = customers::find_by_code(&mut app.conn(), &code)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (record.phone.as_str(), record.version, record.name.as_str()),
+        ("13933334444", 2, "赵敏")
+    );
+    assert!(
+        record.id_number_masked.is_some(),
+        "a blank ID field keeps the stored number"
+    );
+
+    let page = app.get_html(&clerk, &format!("/customers/{code}")).await;
+    assert!(
+        page.contains("<s>13811112222</s>"),
+        "the old phone stays, marked invalid"
+    );
+    let history = app
+        .get_html(&clerk, &format!("/customers/{code}/history"))
+        .await;
+    assert!(
+        history.contains("客户来电更换手机号")
+            && history.contains("13811112222")
+            && history.contains("13933334444")
+    );
+    assert!(!history.contains("v1:"), "ciphertext never shown");
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_save_on_a_stale_version_is_refused_with_both_values_shown(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    let code = create(&app, &clerk, &person("钱多多", "13811112222")).await;
+    let path = format!("/customers/{code}/update");
+    let mine = vec![
+        ("unit", "0808".to_string()),
+        ("version", "1".to_string()),
+        ("reason", "搬家".to_string()),
+    ];
+    let theirs = vec![
+        ("unit", "0909".to_string()),
+        ("version", "1".to_string()),
+        ("reason", "换房".to_string()),
+    ];
+    assert_eq!(
+        post(&app, &clerk, &path, &mine).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let refused = post(&app, &clerk, &path, &theirs).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("已有他人修改") && page.contains("0808") && page.contains("0909"));
+    assert!(page.contains("name=\"version\" value=\"2\""));
+    let record = customers::find_by_code(&mut app.conn(), &code)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (record.unit.as_str(), record.version),
+        ("0808", 2),
+        "nothing overwritten"
+    );
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_manager_restores_an_old_version_as_a_new_one(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    let code = create(&app, &clerk, &person("孙丽", "13811112222")).await;
+    let edit = vec![
+        ("name", "孙莉".to_string()),
+        ("tags", "".to_string()),
+        ("version", "1".to_string()),
+        ("reason", "改名".to_string()),
+    ];
+    post(&app, &clerk, &format!("/customers/{code}/update"), &edit).await;
+
+    let restore = format!("/customers/{code}/restore/1");
+    let refused = post(&app, &clerk, &restore, &[("reason", "录错".to_string())]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let manager = app.login_as(Role::Manager).await;
+    assert_redirect_to(
+        &post(
+            &app,
+            &manager,
+            &restore,
+            &[("reason", "改名录错".to_string())],
+        )
+        .await,
+        &format!("/customers/{code}/history"),
+    );
+    let record = customers::find_by_code(&mut app.conn(), &code)
+        .unwrap()
+        .unwrap();
+    assert_eq!((record.name.as_str(), record.version), ("孙丽", 3));
+    let history = app
+        .get_html(&manager, &format!("/customers/{code}/history"))
+        .await;
+    assert!(history.contains("由版本 1 恢复") && history.contains("风险/欠费"));
+}
+
+#[rstest]
+#[tokio::test]
+async fn only_a_manager_reveals_an_id_number_and_the_reveal_is_logged(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    let code = create(
+        &app,
+        &clerk,
+        &with(person("周杰", "13811112222"), "id_number", ID_NUMBER),
+    )
+    .await;
+    let reveal = format!("/customers/{code}/reveal");
+    assert_eq!(
+        post(&app, &clerk, &reveal, &[("reason", "x".to_string())])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert!(!app
+        .get_html(&clerk, &format!("/customers/{code}"))
+        .await
+        .contains("查看完整号码"));
+
+    let manager = app.login_as(Role::Manager).await;
+    let shown = post(
+        &app,
+        &manager,
+        &reveal,
+        &[("reason", "办理产权变更核验身份".to_string())],
+    )
+    .await;
+    assert_eq!(shown.status(), StatusCode::OK);
+    assert_eq!(shown.headers()["cache-control"], "no-store");
+    assert!(shown.text().await.unwrap().contains(ID_NUMBER));
+    let logged = log_actions(&app);
+    assert!(logged.iter().any(|(a, t, d)| a == "id_number_revealed"
+        && *t == code
+        && d.contains("办理产权变更核验身份")));
+    // The next view is masked again.
+    assert!(!app
+        .get_html(&manager, &format!("/customers/{code}"))
+        .await
+        .contains(ID_NUMBER));
+}
+
+#[rstest]
+#[tokio::test]
+async fn clerks_see_only_their_office_and_admins_and_auditors_are_kept_to_their_roles(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let east = office_clerk(&app, "东城管理处", "阳光花园").await;
+    let west = office_clerk(&app, "西城管理处", "翠湖苑").await;
+    let code = create(&app, &east, &person("吴用", "13811112222")).await;
+    assert_eq!(
+        app.get(&west, &format!("/customers/{code}")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(
+            &app,
+            &west,
+            &format!("/customers/{code}/update"),
+            &[
+                ("unit", "1".into()),
+                ("version", "1".into()),
+                ("reason", "x".into())
+            ]
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert!(!app
+        .get_html(&west, "/customers?q=吴用")
+        .await
+        .contains(&code));
+    assert!(app
+        .get_html(&east, "/customers?q=吴用")
+        .await
+        .contains(&code));
+
+    let admin = app.login_as(Role::Admin).await;
+    for path in [
+        "/customers",
+        "/customers/new",
+        "/changes",
+        &format!("/customers/{code}"),
+        &format!("/customers/{code}/history"),
+    ] {
+        assert_eq!(
+            app.get(&admin, path).await.status(),
+            StatusCode::FORBIDDEN,
+            "admin {path}"
+        );
+    }
+    let auditor = app.login_as(Role::Auditor).await;
+    assert_eq!(
+        app.get(&auditor, &format!("/customers/{code}"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    for path in [
+        "/customers".to_string(),
+        format!("/customers/{code}/update"),
+        format!("/customers/{code}/interactions"),
+        format!("/customers/{code}/changes"),
+    ] {
+        assert_eq!(
+            post(&app, &auditor, &path, &person("x", "13811112222"))
+                .await
+                .status(),
+            StatusCode::FORBIDDEN,
+            "auditor {path}"
+        );
+    }
+    assert_eq!(
+        app.get(&east, "/customers/P-2000-999999").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(offices::list(&mut app.conn()).unwrap().len() == 2);
+}
+
+#[rstest]
+#[tokio::test]
+async fn one_search_box_finds_names_phone_fragments_units_emails_and_codes(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    let wang = create(
+        &app,
+        &clerk,
+        &with(
+            person("王伟", "13812345678"),
+            "email",
+            "wangwei1988@163.com",
+        ),
+    )
+    .await;
+    let ouyang = create(
+        &app,
+        &clerk,
+        &with(
+            with(person("欧阳娜娜", "15900001111"), "unit", "0707"),
+            "type",
+            "vip",
+        ),
+    )
+    .await;
+    let english = create(
+        &app,
+        &clerk,
+        &with(person("Emily Smith", "18611112222"), "unit", "2301"),
+    )
+    .await;
+    app.get_html(&clerk, "/").await; // shows (and so clears) the "created" flash
+    let cases: [(&str, &[&str]); 9] = [
+        ("王", &[&wang]),
+        ("欧阳", &[&ouyang]),
+        ("阳娜娜", &[&ouyang]),
+        ("345678", &[&wang]),
+        ("1111", &[&ouyang, &english]),
+        ("0707", &[&ouyang]),
+        ("wangwei1988", &[&wang]),
+        ("emily", &[&english]),
+        (&ouyang, &[&ouyang]),
+    ];
+    for (q, expected) in cases {
+        let page = app
+            .get_html(&clerk, &format!("/customers?q={}", urlencode(q)))
+            .await;
+        for code in [&wang, &ouyang, &english] {
+            assert_eq!(
+                page.contains(code.as_str()),
+                expected.contains(&code.as_str()),
+                "q={q} code={code}"
+            );
+        }
+    }
+    let vip_only = app.get_html(&clerk, "/customers?type=vip").await;
+    assert!(vip_only.contains(&ouyang) && !vip_only.contains(&wang));
+    let tagged = app
+        .get_html(&clerk, &format!("/customers?tag={}", urlencode("风险")))
+        .await;
+    assert!(
+        tagged.contains(&wang) && tagged.contains(&english),
+        "a parent tag finds its children"
+    );
+    assert!(log_actions(&app)
+        .iter()
+        .any(|(a, _, d)| a == "customers_searched" && d.contains("q=")));
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .unwrap()
+        .trim_start_matches('=')
+        .to_string()
+}
+
+#[rstest]
+#[tokio::test]
+async fn interactions_and_reported_changes_flow_through_the_two_day_queue(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    let code = create(&app, &clerk, &person("郑和", "13811112222")).await;
+    let today = chrono::Utc::now().date_naive();
+
+    let logged = post(
+        &app,
+        &clerk,
+        &format!("/customers/{code}/interactions"),
+        &[
+            ("occurred_on", today.to_string()),
+            ("channel", "call".into()),
+            ("summary", "确认停车位".into()),
+        ],
+    )
+    .await;
+    assert_redirect_to(&logged, &format!("/customers/{code}"));
+    let record = customers::find_by_code(&mut app.conn(), &code)
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.last_interaction_at, Some(today));
+
+    let three_days_ago = (today - chrono::Duration::days(3)).to_string();
+    post(
+        &app,
+        &clerk,
+        &format!("/customers/{code}/changes"),
+        &[
+            ("reported_on", three_days_ago),
+            ("description", "客户反映已搬至 5 栋".into()),
+        ],
+    )
+    .await;
+    let queue = app.get_html(&clerk, "/changes").await;
+    assert!(queue.contains("客户反映已搬至 5 栋") && queue.contains("已逾期"));
+    assert!(app
+        .get_html(&clerk, "/")
+        .await
+        .contains("逾期未处理的变更登记：1 条"));
+
+    // Applying it: the edit form carries the report; the version is linked to it.
+    let report_link = queue
+        .split(&format!("/customers/{code}/edit?report="))
+        .nth(1)
+        .unwrap();
+    let report_id: String = report_link
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let form = app
+        .get_html(
+            &clerk,
+            &format!("/customers/{code}/edit?report={report_id}"),
+        )
+        .await;
+    assert!(form.contains("正在处理变更登记") && form.contains("name=\"change_report_id\""));
+    let applied = post(
+        &app,
+        &clerk,
+        &format!("/customers/{code}/update"),
+        &[
+            ("building", "5".into()),
+            ("version", "1".into()),
+            ("reason", "按变更登记更新楼栋".into()),
+            ("change_report_id", report_id.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(applied.status(), StatusCode::SEE_OTHER);
+    assert!(app
+        .get_html(&clerk, "/changes")
+        .await
+        .contains("没有待处理的变更登记"));
+    assert!(app
+        .get_html(&clerk, "/")
+        .await
+        .contains("逾期未处理的变更登记：0 条"));
+}
