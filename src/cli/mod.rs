@@ -1,6 +1,7 @@
 //! The command line: parse, load settings, dispatch. Each command lives in its own file.
 
 mod audit;
+mod import;
 mod serve;
 mod user;
 
@@ -43,6 +44,11 @@ enum Command {
         #[command(subcommand)]
         command: user::UserCommand,
     },
+    /// Import data (customers from CSV)
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
+    },
     /// Check the operation log
     Audit {
         #[command(subcommand)]
@@ -83,6 +89,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User { command } => user::run(settings, command),
+        Command::Import { command } => import::run(settings, command),
         Command::Audit { command } => audit::run(settings, command),
     }
 }

@@ -70,3 +70,21 @@ pub fn of_customer(conn: &mut DbConnection, customer_id: i32) -> QueryResult<Vec
         .select(Contact::as_select())
         .load(conn)
 }
+
+/// Records the first contact of a new record (no earlier one to end).
+pub fn insert_first(
+    conn: &mut DbConnection,
+    customer_id: i32,
+    kind: &str,
+    value: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(customer_contacts::table)
+        .values((
+            customer_contacts::customer_id.eq(customer_id),
+            customer_contacts::kind.eq(kind),
+            customer_contacts::value.eq(value),
+            customer_contacts::valid_from.eq(now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}

@@ -129,6 +129,44 @@ pub fn next_code(conn: &mut DbConnection, letter: char, year: i32) -> QueryResul
     Ok(format!("{prefix}-{serial:06}"))
 }
 
+/// Reserves `count` serials for a prefix at once and returns the first (for imports).
+pub fn reserve_codes(
+    conn: &mut DbConnection,
+    letter: char,
+    year: i32,
+    count: i32,
+) -> QueryResult<i32> {
+    let prefix = format!("{letter}-{year}");
+    let row = (
+        code_serials::prefix.eq(&prefix),
+        code_serials::last_serial.eq(0),
+    );
+    match conn {
+        DbConnection::Pg(c) => diesel::insert_into(code_serials::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(code_serials::table)
+            .values(row)
+            .execute(c)?,
+    };
+    diesel::update(code_serials::table.find(&prefix))
+        .set(code_serials::last_serial.eq(code_serials::last_serial + count))
+        .execute(conn)?;
+    let last: i32 = code_serials::table
+        .find(&prefix)
+        .select(code_serials::last_serial)
+        .first(conn)?;
+    Ok(last - count + 1)
+}
+
+/// Every stored phone number (for duplicate checks during an import).
+pub fn all_phones(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    customers::table
+        .select((customers::phone, customers::code))
+        .load(conn)
+}
+
 /// Inserts a record as version 1 and indexes its name. Call inside a transaction.
 pub fn insert(
     conn: &mut DbConnection,

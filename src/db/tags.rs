@@ -64,6 +64,17 @@ pub fn set_for_customer(
     Ok(())
 }
 
+/// Gives a record one more tag (a new record: nothing to replace).
+pub fn attach(conn: &mut DbConnection, customer_id: i32, tag_id: i32) -> QueryResult<()> {
+    diesel::insert_into(customer_tags::table)
+        .values((
+            customer_tags::customer_id.eq(customer_id),
+            customer_tags::tag_id.eq(tag_id),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
 pub fn of_customer(conn: &mut DbConnection, customer_id: i32) -> QueryResult<Vec<String>> {
     customer_tags::table
         .inner_join(tags::table)

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod customers;
+pub mod import;
 pub mod offices;
 pub mod sign_in;
 pub mod users;

@@ -676,3 +676,131 @@ async fn interactions_and_reported_changes_flow_through_the_two_day_queue(
         .await
         .contains("逾期未处理的变更登记：0 条"));
 }
+
+#[rstest]
+#[tokio::test]
+async fn an_import_rejects_exactly_the_bad_rows_and_stores_the_rest(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (csv_path, bad_list) = (dir.path().join("c.csv"), dir.path().join("bad.txt"));
+    let generator =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/gen_customers.py");
+    let generated = std::process::Command::new("python3")
+        .arg(&generator)
+        .args([
+            "--count",
+            "3000",
+            "--seed",
+            "7",
+            "--with-bad",
+            "--bad-rate",
+            "0.03",
+            "--out",
+        ])
+        .arg(&csv_path)
+        .arg("--bad-list")
+        .arg(&bad_list)
+        .status()
+        .expect("python3 runs the generator");
+    assert!(generated.success());
+
+    let output = app
+        .cli()
+        .args(["import", "customers"])
+        .arg(&csv_path)
+        .output()
+        .unwrap();
+    let summary = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "{summary}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = |path: &std::path::Path| -> std::collections::BTreeSet<u64> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next()?.parse().ok())
+            .collect()
+    };
+    let bad = lines(&bad_list);
+    let rejected = lines(&dir.path().join("c.rejects.csv"));
+    assert!(!bad.is_empty());
+    assert_eq!(rejected, bad, "rejected lines = the generator's bad lines");
+    let stored = customers::count(&mut app.conn()).unwrap() as usize;
+    assert_eq!(stored, 3000 - bad.len());
+    assert!(
+        summary.contains(&format!(
+            "imported {stored} customers, rejected {}",
+            bad.len()
+        )),
+        "{summary}"
+    );
+
+    // Imported records are searchable at once, and the import is in the log.
+    let clerk = app.login_as(Role::Clerk).await;
+    let page = app
+        .get_html(&clerk, &format!("/customers?q={}", urlencode("王")))
+        .await;
+    assert!(
+        page.contains("P-"),
+        "a common surname finds imported records"
+    );
+    assert!(log_actions(&app)
+        .iter()
+        .any(|(a, _, d)| a == "customers_imported" && d.contains(&format!("imported {stored}"))));
+}
+
+#[test]
+fn an_import_with_a_wrong_header_or_broken_bytes_is_refused_or_rejected_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = |file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dossier"))
+            .env_remove("DATABASE_URL")
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["import", "customers"])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let wrong = dir.path().join("wrong.csv");
+    std::fs::write(&wrong, "姓名,电话\n王伟,13812345678\n").unwrap();
+    let output = run(&wrong);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("the header must be exactly"));
+
+    let broken = dir.path().join("broken.csv");
+    let mut bytes = b"name,type,phone,email,community,building,unit,role,id_number,tags,source,first_contact_at,last_interaction_at,last_verified_at,notes\n".to_vec();
+    bytes.extend_from_slice(
+        b"\xff\xfe\xba\xd0,personal,13812345678,,A,1,101,owner,,,phone,2024-01-01,,,\n",
+    );
+    bytes.extend_from_slice(
+        "=HYPERLINK(\"x\"),personal,13812345679,,A,1,102,owner,,,phone,2024-01-01,,,\n".as_bytes(),
+    );
+    bytes.extend_from_slice(
+        "王伟,personal,13812345670,,A,1,103,owner,,,phone,2024-01-01,,,\"unclosed\n".as_bytes(),
+    );
+    std::fs::write(&broken, bytes).unwrap();
+    let output = run(&broken);
+    let summary = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{summary}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Broken bytes are a rejected row; a formula is stored as the plain text it is; an
+    // unclosed quote runs to the end of the file and becomes that row's notes.
+    assert!(
+        summary.contains("imported 2 customers, rejected 1"),
+        "{summary}"
+    );
+    let rejects = std::fs::read_to_string(dir.path().join("broken.rejects.csv")).unwrap();
+    assert!(rejects.contains("not valid UTF-8"), "{rejects}");
+}

@@ -1,0 +1,66 @@
+//! `dossier import customers FILE.csv`
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::app::connect;
+use crate::crypto::Keys;
+use crate::domain::audit::Actor;
+use crate::service::import;
+use crate::service::Caller;
+use crate::settings::Settings;
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import customers from a CSV file (header: name,type,phone,email,community,building,
+    /// unit,role,id_number,tags,source,first_contact_at,last_interaction_at,last_verified_at,notes);
+    /// bad rows go to FILE.rejects.csv with the reason
+    Customers { file: PathBuf },
+}
+
+pub fn run(settings: Settings, command: ImportCommand) -> anyhow::Result<ExitCode> {
+    let ImportCommand::Customers { file } = command;
+    let mut conn = connect(&settings)?;
+    let keys = Keys::load_or_create(settings.data_dir())?;
+    let os_user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    let caller = Caller {
+        actor: Actor::System,
+        address: format!("cli:{os_user}"),
+    };
+    // A bar on a terminal only; scripts and CI get the summary line alone.
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {pos} rows read, {per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar
+    });
+    let started = Instant::now();
+    let today = chrono::Utc::now().date_naive();
+    let summary = import::customers(&mut conn, &caller, &keys, &file, today, |rows| {
+        if let Some(bar) = &bar {
+            bar.set_position(rows);
+        }
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let rate = (summary.imported + summary.rejected) as f64 / seconds.max(0.001);
+    let rejects = summary
+        .rejects_file
+        .as_ref()
+        .map(|p| format!(" (reasons in {})", p.display()))
+        .unwrap_or_default();
+    println!(
+        "imported {} customers, rejected {}{rejects}, in {seconds:.1} s ({rate:.0} rows/s)",
+        summary.imported, summary.rejected
+    );
+    Ok(ExitCode::SUCCESS)
+}
