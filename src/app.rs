@@ -34,7 +34,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let pool = open_database(&settings)?;
         let key = session_key(&settings)?;
-        let keys = Keys::load_or_create(settings.data_dir())?;
+        let keys = load_keys(&settings)?;
         let listener = TcpListener::bind(&settings.bind).with_context(|| {
             format!(
                 "cannot listen on {} (setting bind / DOSSIER_BIND)",
@@ -72,6 +72,31 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The data folder's encryption keys, checked against the fingerprint in the database:
+/// keys that do not match (or new keys for data already encrypted) stop the start.
+pub fn load_keys(settings: &Settings) -> anyhow::Result<Keys> {
+    let existed = settings.data_dir().join(crate::crypto::KEY_FILE).exists();
+    let mut conn = connect(settings)?;
+    if !existed && db::key_check::any_encrypted(&mut conn)? {
+        anyhow::bail!(
+            "{} is missing but the database holds encrypted data: put back the key file \
+             (see `dossier keys export`) before starting",
+            settings.data_dir().join(crate::crypto::KEY_FILE).display()
+        );
+    }
+    let keys = Keys::load_or_create(settings.data_dir())?;
+    match db::key_check::fingerprint(&mut conn)? {
+        Some(stored) if stored != keys.fingerprint() => anyhow::bail!(
+            "{} holds other keys than the ones this database was encrypted with; use the \
+             matching key file (every instance on one database needs the same one)",
+            settings.data_dir().join(crate::crypto::KEY_FILE).display()
+        ),
+        Some(_) => {}
+        None => db::key_check::set(&mut conn, &keys.fingerprint())?,
+    }
+    Ok(keys)
 }
 
 /// Creates the data folder, runs pending migrations and opens the pool.

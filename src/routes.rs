@@ -71,6 +71,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
             "/customers/{code}/changes",
             need(EditCustomers, post().to(activity::report_change)),
         )
+        .route(
+            "/customers/{code}/contacts",
+            need(EditCustomers, post().to(activity::add_key_contact)),
+        )
+        .route(
+            "/customers/{code}/contacts/{id}/remove",
+            need(EditCustomers, post().to(activity::remove_key_contact)),
+        )
         .route("/changes", need(ReadCustomers, get().to(activity::queue)))
         // Admin: users
         .route(

@@ -8,8 +8,7 @@ use std::time::Instant;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::app::connect;
-use crate::crypto::Keys;
+use crate::app::{connect, load_keys};
 use crate::domain::audit::Actor;
 use crate::service::import;
 use crate::service::Caller;
@@ -25,8 +24,8 @@ pub enum ImportCommand {
 
 pub fn run(settings: Settings, command: ImportCommand) -> anyhow::Result<ExitCode> {
     let ImportCommand::Customers { file } = command;
+    let keys = load_keys(&settings)?;
     let mut conn = connect(&settings)?;
-    let keys = Keys::load_or_create(settings.data_dir())?;
     let os_user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     let caller = Caller {
         actor: Actor::System,

@@ -75,6 +75,18 @@ impl Keys {
         })
     }
 
+    /// A one-way fingerprint of both keys, stored in the database so that a data folder
+    /// with other keys (lost key file, second instance) is refused instead of silently
+    /// writing data that the first keys cannot read.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(b"dossier-keys-v1");
+        hasher.update(self.field_key);
+        hasher.update(self.index_key);
+        hex::encode(&hasher.finalize()[..16])
+    }
+
     pub fn cipher(&self) -> FieldCipher {
         FieldCipher::new(&self.field_key)
     }

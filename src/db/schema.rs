@@ -73,6 +73,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    key_check (id) {
+        id -> Integer,
+        fingerprint -> Text,
+    }
+}
+
+diesel::table! {
     code_serials (prefix) {
         prefix -> Text,
         last_serial -> Integer,
@@ -217,6 +224,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_attempts,
     audit_log,
     audit_head,
+    key_check,
     code_serials,
     customers,
     customer_grams,

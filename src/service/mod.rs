@@ -4,6 +4,7 @@
 pub mod account;
 pub mod customers;
 pub mod import;
+pub mod key_contacts;
 pub mod offices;
 pub mod sign_in;
 pub mod users;

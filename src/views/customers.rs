@@ -7,6 +7,7 @@ use super::PageCtx;
 use crate::db::change_reports::{ChangeReport, OpenReport};
 use crate::db::customer_contacts::Contact;
 use crate::db::customers::Customer;
+use crate::db::enterprise_contacts::KeyContact;
 use crate::db::interactions::Interaction;
 use crate::domain::customer::{CustomerInput, CustomerType, OccupantRole, Source, Status};
 use crate::domain::history::Change;
@@ -283,6 +284,8 @@ pub struct ShowPage {
     pub old_contacts: Vec<Contact>,
     pub interactions: Vec<Interaction>,
     pub reports: Vec<ChangeReport>,
+    pub is_enterprise: bool,
+    pub key_contacts: Vec<KeyContact>,
     pub key_contacts_missing: bool,
     pub can_edit: bool,
     pub can_reveal: bool,

@@ -804,3 +804,127 @@ fn an_import_with_a_wrong_header_or_broken_bytes_is_refused_or_rejected_cleanly(
     let rejects = std::fs::read_to_string(dir.path().join("broken.rejects.csv")).unwrap();
     assert!(rejects.contains("not valid UTF-8"), "{rejects}");
 }
+
+#[rstest]
+#[tokio::test]
+async fn a_lost_or_foreign_key_file_stops_the_start_instead_of_orphaning_encrypted_data(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    create(
+        &app,
+        &clerk,
+        &with(person("冯敏", "13811112222"), "id_number", ID_NUMBER),
+    )
+    .await;
+    let settings =
+        crate::helpers::settings_for(backend, app.data_dir.path(), Some(app.db_url.clone()));
+    assert!(
+        dossier::app::load_keys(&settings).is_ok(),
+        "the same keys start fine"
+    );
+
+    let key_file = app.data_dir.path().join(dossier::crypto::KEY_FILE);
+    let original = std::fs::read(&key_file).unwrap();
+    std::fs::remove_file(&key_file).unwrap();
+    let lost = dossier::app::load_keys(&settings).unwrap_err().to_string();
+    assert!(
+        lost.contains("is missing but the database holds encrypted data"),
+        "{lost}"
+    );
+    assert!(!key_file.exists(), "no new keys were made");
+
+    dossier::crypto::Keys::for_tests(9)
+        .write(&key_file)
+        .unwrap();
+    let foreign = dossier::app::load_keys(&settings).unwrap_err().to_string();
+    assert!(foreign.contains("other keys"), "{foreign}");
+
+    std::fs::remove_file(&key_file).unwrap();
+    std::fs::write(&key_file, original).unwrap();
+    assert!(dossier::app::load_keys(&settings).is_ok());
+}
+
+#[rstest]
+#[tokio::test]
+async fn an_enterprise_shows_missing_key_contacts_until_it_has_three(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    let firm = with(
+        with(
+            with(
+                person("深圳华信物业科技有限公司", "075588886666"),
+                "type",
+                "enterprise",
+            ),
+            "role",
+            "",
+        ),
+        "credit_code",
+        "91350100M000100Y43",
+    );
+    let code = create(&app, &clerk, &firm).await;
+    let page = format!("/customers/{code}");
+    assert!(app.get_html(&clerk, &page).await.contains("关键联系人不足"));
+
+    let add = format!("/customers/{code}/contacts");
+    let bad = post(
+        &app,
+        &clerk,
+        &add,
+        &[
+            ("contact_name", "刘经理".into()),
+            ("contact_phone", "12345".into()),
+        ],
+    )
+    .await;
+    assert_redirect_to(&bad, &page);
+    assert!(app
+        .get_html(&clerk, &page)
+        .await
+        .contains("电话号码格式不正确"));
+    for (name, phone) in [
+        ("刘经理", "13800000001"),
+        ("陈会计", "13800000002"),
+        ("王前台", "0755-88886666"),
+    ] {
+        let added = post(
+            &app,
+            &clerk,
+            &add,
+            &[
+                ("contact_name", name.into()),
+                ("contact_title", "主管".into()),
+                ("contact_phone", phone.into()),
+            ],
+        )
+        .await;
+        assert_redirect_to(&added, &page);
+    }
+    let full = app.get_html(&clerk, &page).await;
+    assert!(
+        full.contains("陈会计")
+            && full.contains("0755-88886666")
+            && !full.contains("关键联系人不足")
+    );
+
+    let person_code = create(&app, &clerk, &person("个人客户", "13900000009")).await;
+    let refused = post(
+        &app,
+        &clerk,
+        &format!("/customers/{person_code}/contacts"),
+        &[
+            ("contact_name", "x".into()),
+            ("contact_phone", "13800000003".into()),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+}

@@ -1,3 +1,4 @@
+DROP TABLE key_check;
 DROP TABLE change_reports;
 DROP TABLE interactions;
 DROP TABLE customer_tags;

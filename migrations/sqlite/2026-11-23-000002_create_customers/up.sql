@@ -148,3 +148,9 @@ CREATE TABLE change_reports (
 );
 CREATE INDEX change_reports_open ON change_reports (applied_at, due_at);
 CREATE INDEX change_reports_customer ON change_reports (customer_id);
+
+-- Fingerprint of the encryption keys the data was written with (never the keys).
+CREATE TABLE key_check (
+    id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+    fingerprint TEXT NOT NULL
+);

@@ -6,6 +6,7 @@ use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::handlers::caller;
 use crate::service::customers::{self as service, InteractionInput, ReportInput};
+use crate::service::key_contacts::{self, KeyContactInput};
 use crate::state::AppState;
 use crate::views::customers::ChangesPage;
 use crate::views::{render, see_other, PageCtx};
@@ -100,4 +101,48 @@ pub async fn queue(
         can_edit: user.can(Permission::EditCustomers),
         now: crate::db::now(),
     })
+}
+
+/// `POST /customers/{code}/contacts`: adds a key contact to an enterprise record.
+pub async fn add_key_contact(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    code: Code,
+    Form(input): Form<KeyContactInput>,
+) -> Result<HttpResponse, AppError> {
+    let customer = load(&state, &user, code.into_inner()).await?;
+    let (caller, stored) = (caller(&req, &user), customer.clone());
+    let outcome = state
+        .db(move |c| key_contacts::add(c, &caller, &stored, &input))
+        .await;
+    flash_outcome(
+        &ctx,
+        &session,
+        outcome,
+        "flash-key-contact-added",
+        &["contact_name", "contact_phone", "contact_email"],
+    )?;
+    Ok(see_other(&format!("/customers/{}", customer.code)))
+}
+
+/// `POST /customers/{code}/contacts/{id}/remove`
+pub async fn remove_key_contact(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, AppError> {
+    let (code, id) = path.into_inner();
+    let customer = load(&state, &user, code).await?;
+    let (caller, stored) = (caller(&req, &user), customer.clone());
+    let outcome = state
+        .db(move |c| key_contacts::remove(c, &caller, &stored, id))
+        .await;
+    flash_outcome(&ctx, &session, outcome, "flash-key-contact-removed", &[])?;
+    Ok(see_other(&format!("/customers/{}", customer.code)))
 }

@@ -3,7 +3,9 @@ use serde::Deserialize;
 
 use super::{load, today, Code};
 use crate::db::customers::Customer;
-use crate::db::{change_reports, customer_contacts, customer_versions, interactions, tags};
+use crate::db::{
+    change_reports, customer_contacts, customer_versions, enterprise_contacts, interactions, tags,
+};
 use crate::domain::customer::{CustomerType, OccupantRole, Source};
 use crate::domain::history;
 use crate::domain::role::Permission;
@@ -18,7 +20,7 @@ use crate::web::form::Form;
 use crate::web::session::{FlashKind, TypedSession};
 
 /// Fewer key contacts than this on an enterprise record shows a badge.
-const KEY_CONTACTS_EXPECTED: i64 = 3;
+const KEY_CONTACTS_EXPECTED: usize = 3;
 
 async fn show_page(
     ctx: PageCtx,
@@ -35,7 +37,7 @@ async fn show_page(
                 customer_contacts::of_customer(c, id)?,
                 interactions::recent(c, id, 50)?,
                 change_reports::open_for_customer(c, id)?,
-                enterprise_contact_count(c, id)?,
+                enterprise_contacts::of_customer(c, id)?,
             ))
         })
         .await?;
@@ -51,8 +53,10 @@ async fn show_page(
             .as_deref()
             .and_then(|r| r.parse::<OccupantRole>().ok())
             .map(|r| r.label_key()),
+        is_enterprise: customer.customer_type == CustomerType::Enterprise.as_str(),
         key_contacts_missing: customer.customer_type == CustomerType::Enterprise.as_str()
-            && key_contacts < KEY_CONTACTS_EXPECTED,
+            && key_contacts.len() < KEY_CONTACTS_EXPECTED,
+        key_contacts,
         old_contacts: contacts.into_iter().filter(|c| !c.is_valid()).collect(),
         can_edit: user.can(Permission::EditCustomers) && customer.status != "archived",
         can_reveal: user.can(Permission::RevealIdNumbers),
@@ -67,15 +71,6 @@ async fn show_page(
         revealed,
     };
     render(&page)
-}
-
-fn enterprise_contact_count(c: &mut crate::db::DbConnection, id: i32) -> diesel::QueryResult<i64> {
-    use crate::db::schema::enterprise_contacts;
-    use diesel::prelude::*;
-    enterprise_contacts::table
-        .filter(enterprise_contacts::customer_id.eq(id))
-        .count()
-        .get_result(c)
 }
 
 /// `GET /customers/{code}`: the record, its view logged.

@@ -90,3 +90,14 @@ err-filter-unknown = An unknown filter was ignored.
 err-reveal-reason = Give a reason for showing the number.
 err-restore-reason = Give a reason for restoring.
 err-channel-unknown = Choose how the contact happened.
+
+customer-key-contacts = Key contacts
+customer-no-key-contacts = No key contacts yet.
+customer-key-contact-name = Name
+customer-key-contact-title = Title
+customer-key-contact-add = Add contact
+customer-key-contact-remove = Remove
+customer-key-contact-remove-confirm = Remove this contact?
+flash-key-contact-added = Key contact added.
+flash-key-contact-removed = Key contact removed.
+err-contact-reach = Give a phone or an email.

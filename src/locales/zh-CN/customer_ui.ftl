@@ -90,3 +90,14 @@ err-filter-unknown = 筛选条件无效，已忽略。
 err-reveal-reason = 请填写查看原因。
 err-restore-reason = 请填写恢复原因。
 err-channel-unknown = 请选择联系方式。
+
+customer-key-contacts = 关键联系人
+customer-no-key-contacts = 还没有关键联系人。
+customer-key-contact-name = 姓名
+customer-key-contact-title = 职务
+customer-key-contact-add = 添加联系人
+customer-key-contact-remove = 删除
+customer-key-contact-remove-confirm = 确定删除这位联系人吗？
+flash-key-contact-added = 已添加关键联系人。
+flash-key-contact-removed = 已删除关键联系人。
+err-contact-reach = 请至少填写电话或邮箱中的一项。

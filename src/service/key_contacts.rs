@@ -1,0 +1,103 @@
+//! Key contacts of enterprise customers (name, title, phone, email).
+
+use super::Caller;
+use crate::db::customers::Customer;
+use crate::db::{audit_log, enterprise_contacts, write_tx, DbConnection};
+use crate::domain::audit::{Action, Event};
+use crate::domain::customer::{normalize_email, normalize_phone, CustomerType};
+use crate::domain::validation::{required_text, FieldErrors};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct KeyContactInput {
+    #[serde(default)]
+    pub contact_name: String,
+    #[serde(default)]
+    pub contact_title: String,
+    #[serde(default)]
+    pub contact_phone: String,
+    #[serde(default)]
+    pub contact_email: String,
+}
+
+/// Adds a key contact; a phone or an email is required to reach them.
+pub fn add(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    customer: &Customer,
+    input: &KeyContactInput,
+) -> Result<(), AppError> {
+    if customer.customer_type != CustomerType::Enterprise.as_str() {
+        return Err(AppError::BadRequest(
+            "key contacts are for enterprise customers".into(),
+        ));
+    }
+    let mut errors = FieldErrors::default();
+    let name = required_text(&mut errors, "contact_name", &input.contact_name, 64);
+    let title = input
+        .contact_title
+        .trim()
+        .chars()
+        .take(32)
+        .collect::<String>();
+    let phone = match input.contact_phone.trim() {
+        "" => String::new(),
+        typed => normalize_phone(typed).unwrap_or_else(|key| {
+            errors.add("contact_phone", key);
+            String::new()
+        }),
+    };
+    let email = match input.contact_email.trim() {
+        "" => String::new(),
+        typed => normalize_email(typed).unwrap_or_else(|key| {
+            errors.add("contact_email", key);
+            String::new()
+        }),
+    };
+    if phone.is_empty() && email.is_empty() && errors.is_empty() {
+        errors.add("contact_phone", "err-contact-reach");
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    write_tx(conn, |c| {
+        enterprise_contacts::insert(c, customer.id, &name, &title, &phone, &email)?;
+        let event = Event::new(
+            caller.actor.clone(),
+            Action::CustomerUpdated,
+            &customer.code,
+            &caller.address,
+        )
+        .details(format!("key contact added: {name} {title}"));
+        audit_log::append(c, &event)?;
+        Ok(())
+    })
+}
+
+pub fn remove(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    customer: &Customer,
+    id: i32,
+) -> Result<(), AppError> {
+    write_tx(conn, |c| {
+        let contacts = enterprise_contacts::of_customer(c, customer.id)?;
+        let contact = contacts
+            .into_iter()
+            .find(|k| k.id == id)
+            .ok_or(AppError::NotFound)?;
+        enterprise_contacts::delete(c, customer.id, id)?;
+        let event = Event::new(
+            caller.actor.clone(),
+            Action::CustomerUpdated,
+            &customer.code,
+            &caller.address,
+        )
+        .details(format!(
+            "key contact removed: {} {}",
+            contact.name, contact.title
+        ));
+        audit_log::append(c, &event)?;
+        Ok(())
+    })
+}
