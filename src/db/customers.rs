@@ -173,20 +173,38 @@ pub fn insert(
     code: &str,
     fields: &CustomerFields,
 ) -> QueryResult<Customer> {
+    let id = insert_new(conn, code, fields)?;
+    customers::table
+        .find(id)
+        .select(Customer::as_select())
+        .first(conn)
+}
+
+/// Inserts a record and its name grams; returns its id. (`RETURNING` does not build on
+/// the two-backend connection type, hence the match.)
+pub fn insert_new(
+    conn: &mut DbConnection,
+    code: &str,
+    fields: &CustomerFields,
+) -> QueryResult<i32> {
     let at = now();
-    diesel::insert_into(customers::table)
-        .values((
-            customers::code.eq(code),
-            fields,
-            customers::version.eq(1),
-            customers::search_text.eq(fields.search_text(code)),
-            customers::created_at.eq(at),
-            customers::updated_at.eq(at),
-        ))
-        .execute(conn)?;
-    let customer = find_by_code(conn, code)?.ok_or(diesel::result::Error::NotFound)?;
-    set_grams(conn, customer.id, &customer.name)?;
-    Ok(customer)
+    let row = (
+        customers::code.eq(code),
+        fields,
+        customers::version.eq(1),
+        customers::search_text.eq(fields.search_text(code)),
+        customers::created_at.eq(at),
+        customers::updated_at.eq(at),
+    );
+    let insert = diesel::insert_into(customers::table)
+        .values(row)
+        .returning(customers::id);
+    let id = match conn {
+        DbConnection::Pg(c) => insert.get_result(c)?,
+        DbConnection::Sqlite(c) => insert.get_result(c)?,
+    };
+    add_grams(conn, id, &fields.name)?;
+    Ok(id)
 }
 
 /// Writes new field values if the record is still at `expected_version`; returns false
@@ -253,14 +271,28 @@ pub fn grams(name: &str) -> Vec<String> {
 fn set_grams(conn: &mut DbConnection, id: i32, name: &str) -> QueryResult<()> {
     diesel::delete(customer_grams::table.filter(customer_grams::customer_id.eq(id)))
         .execute(conn)?;
-    for gram in grams(name) {
-        diesel::insert_into(customer_grams::table)
-            .values((
+    add_grams(conn, id, name)
+}
+
+/// Inserts a name's grams in one statement.
+fn add_grams(conn: &mut DbConnection, id: i32, name: &str) -> QueryResult<()> {
+    let rows: Vec<_> = grams(name)
+        .into_iter()
+        .map(|gram| {
+            (
                 customer_grams::gram.eq(gram),
                 customer_grams::customer_id.eq(id),
-            ))
-            .execute(conn)?;
-    }
+            )
+        })
+        .collect();
+    match conn {
+        DbConnection::Pg(c) => diesel::insert_into(customer_grams::table)
+            .values(&rows)
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_into(customer_grams::table)
+            .values(&rows)
+            .execute(c)?,
+    };
     Ok(())
 }
 

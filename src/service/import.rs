@@ -302,7 +302,7 @@ fn store(
             let code = format!("{letter}-{}-{:06}", today.year(), *serial);
             *serial += 1;
             let fields = to_fields(&good.draft, keys, Status::Active.as_str(), None, false);
-            let customer = customers::insert(c, &code, &fields)?;
+            let customer_id = customers::insert_new(c, &code, &fields)?;
             for path in &good.draft.tags {
                 let id = match tag_ids.get(path) {
                     Some(id) => *id,
@@ -312,17 +312,17 @@ fn store(
                         id
                     }
                 };
-                tags::attach(c, customer.id, id)?;
+                tags::attach(c, customer_id, id)?;
             }
-            customer_contacts::insert_first(c, customer.id, "phone", &fields.phone)?;
+            customer_contacts::insert_first(c, customer_id, "phone", &fields.phone)?;
             if let Some(email) = &fields.email {
-                customer_contacts::insert_first(c, customer.id, "email", email)?;
+                customer_contacts::insert_first(c, customer_id, "email", email)?;
             }
             let changes = history::diff(&Snapshot::new(), &snapshot(&fields, &good.draft.tags));
             customer_versions::insert(
                 c,
                 &customer_versions::NewVersion {
-                    customer_id: customer.id,
+                    customer_id,
                     version: 1,
                     actor: &caller.actor,
                     reason,
