@@ -928,3 +928,83 @@ async fn an_enterprise_shows_missing_key_contacts_until_it_has_three(
     .await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
 }
+
+/// The codes listed on a result page, in order, and the count line.
+fn codes_on(page: &str) -> (Vec<String>, String) {
+    let codes = page
+        .split("<td class=\"nowrap\"><a href=\"/customers/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_string)
+        .collect();
+    let count = page
+        .split("<p class=\"hint\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or("")
+        .to_string();
+    (codes, count)
+}
+
+#[tokio::test]
+async fn sqlite_and_postgresql_find_the_same_records_for_the_same_searches() {
+    let Some(pg) = spawn_app(Backend::Postgres).await else {
+        return;
+    };
+    let sqlite = spawn_app(Backend::Sqlite).await.expect("sqlite");
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("c.csv");
+    let generator =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/gen_customers.py");
+    let status = std::process::Command::new("python3")
+        .arg(&generator)
+        .args(["--count", "2000", "--seed", "11", "--out"])
+        .arg(&csv_path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut clients = Vec::new();
+    for app in [&sqlite, &pg] {
+        let output = app
+            .cli()
+            .args(["import", "customers"])
+            .arg(&csv_path)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        clients.push(app.login_as(Role::Clerk).await);
+    }
+    let queries = [
+        "王",
+        "李",
+        "欧阳",
+        "张伟",
+        "138",
+        "1313",
+        "5678",
+        "qq.com",
+        "wang",
+        "Smith",
+        "翠湖",
+        "P-2026-0000",
+        "1203",
+        "zz-nothing",
+        "%",
+        "_",
+    ];
+    for q in queries {
+        for extra in ["", "&type=vip", "&tag=VIP", "&page=2"] {
+            let path = format!("/customers?q={}{extra}", urlencode(q));
+            let a = codes_on(&sqlite.get_html(&clients[0], &path).await);
+            let b = codes_on(&pg.get_html(&clients[1], &path).await);
+            assert_eq!(a, b, "{path}");
+            if extra.is_empty() && ["王", "欧阳", "1313", "qq.com", "Smith"].contains(&q) {
+                assert!(!a.0.is_empty(), "{path} finds something on both");
+            }
+        }
+    }
+}
