@@ -160,7 +160,7 @@ mod tests {
 
     /// String literals that look like locale keys: `"err-…"`, `"nav-…"`, etc.
     fn quoted_keys(text: &str) -> Vec<String> {
-        const PREFIXES: [&str; 19] = [
+        const PREFIXES: [&str; 20] = [
             "err-",
             "nav-",
             "role-",
@@ -180,6 +180,7 @@ mod tests {
             "customer-",
             "changes-",
             "channel-",
+            "tags-",
         ];
         text.split('"')
             .skip(1)

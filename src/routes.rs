@@ -6,7 +6,7 @@ use actix_web::web::{get, post, ServiceConfig};
 use actix_web::Route;
 
 use crate::domain::role::Permission::{self, *};
-use crate::handlers::customers::{activity, form, list, record};
+use crate::handlers::customers::{activity, form, list, record, tags};
 use crate::handlers::{account, admin, audit, health, home, lang, login, logout};
 use crate::web::{assets, guard};
 
@@ -80,6 +80,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             need(EditCustomers, post().to(activity::remove_key_contact)),
         )
         .route("/changes", need(ReadCustomers, get().to(activity::queue)))
+        .route("/tags", need(ReadCustomers, get().to(tags::list)))
+        .route(
+            "/tags/{id}/move",
+            need(ManageTags, post().to(tags::move_tag)),
+        )
         // Admin: users
         .route(
             "/admin/users",

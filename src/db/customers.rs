@@ -328,9 +328,11 @@ fn filtered<'a>(backend: super::Backend, search: &'a Search) -> Boxed<'a> {
                         .sql(")"),
                 )
             }
-            super::Backend::Postgres => {
-                query.filter(customers::search_text.like(format!("%{}%", escape_like(&text))))
-            }
+            super::Backend::Postgres => query.filter(
+                customers::search_text
+                    .like(format!("%{}%", escape_like(&text)))
+                    .escape('\\'),
+            ),
         };
     } else if length > 0 {
         let ids = customer_grams::table
@@ -352,9 +354,9 @@ fn filtered<'a>(backend: super::Backend, search: &'a Search) -> Boxed<'a> {
     if let Some(tag) = &search.tag {
         let tag_ids = tags::table
             .filter(
-                tags::path
-                    .eq(tag.clone())
-                    .or(tags::path.like(format!("{}/%", escape_like(tag)))),
+                tags::path.eq(tag.clone()).or(tags::path
+                    .like(format!("{}/%", escape_like(tag)))
+                    .escape('\\')),
             )
             .select(tags::id);
         let tagged = customer_tags::table
@@ -371,8 +373,8 @@ fn filtered<'a>(backend: super::Backend, search: &'a Search) -> Boxed<'a> {
     query
 }
 
-/// `%` and `_` typed by the user are literal: PostgreSQL's default LIKE escape is `\`.
-fn escape_like(text: &str) -> String {
+/// `%`, `_` and `\` typed by the user are literal (used with `.escape('\\')`, which both backends honour).
+pub fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")

@@ -93,3 +93,56 @@ pub fn of_customers(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<(i3
         .select((customer_tags::customer_id, tags::path))
         .load(conn)
 }
+
+pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Tag>> {
+    tags::table
+        .find(id)
+        .select(Tag::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_path(conn: &mut DbConnection, path: &str) -> QueryResult<Option<Tag>> {
+    tags::table
+        .filter(tags::path.eq(path))
+        .select(Tag::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Moves a tag and its sub-tags under a new path (renaming is a move). Call inside a
+/// transaction; the caller checks that `to` is free and not inside the tag itself.
+pub fn move_to(conn: &mut DbConnection, tag: &Tag, to: &str) -> QueryResult<()> {
+    let parent_id = match to.rsplit_once('/') {
+        Some((parent, _)) => Some(ensure(conn, parent)?),
+        None => None,
+    };
+    let prefix = format!("{}/", tag.path);
+    let children: Vec<Tag> = tags::table
+        .filter(
+            tags::path
+                .like(format!("{}%", super::customers::escape_like(&prefix)))
+                .escape('\\'),
+        )
+        .select(Tag::as_select())
+        .load(conn)?;
+    diesel::update(tags::table.find(tag.id))
+        .set((tags::path.eq(to), tags::parent_id.eq(parent_id)))
+        .execute(conn)?;
+    for child in children.iter().filter(|c| c.path.starts_with(&prefix)) {
+        let new_path = format!("{to}/{}", &child.path[prefix.len()..]);
+        diesel::update(tags::table.find(child.id))
+            .set(tags::path.eq(new_path))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// How many records carry each tag, as (tag id, count).
+pub fn usage(conn: &mut DbConnection) -> QueryResult<Vec<(i32, i64)>> {
+    use diesel::dsl::count_star;
+    customer_tags::table
+        .group_by(customer_tags::tag_id)
+        .select((customer_tags::tag_id, count_star()))
+        .load(conn)
+}

@@ -35,10 +35,11 @@ pub enum Action {
     InteractionLogged,
     ChangeReported,
     CustomersImported,
+    TagMoved,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::SignIn,
         Action::SignInFailed,
         Action::LockedOut,
@@ -60,6 +61,7 @@ impl Action {
         Action::InteractionLogged,
         Action::ChangeReported,
         Action::CustomersImported,
+        Action::TagMoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +87,7 @@ impl Action {
             Action::InteractionLogged => "interaction_logged",
             Action::ChangeReported => "change_reported",
             Action::CustomersImported => "customers_imported",
+            Action::TagMoved => "tag_moved",
         }
     }
 

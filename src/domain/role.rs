@@ -67,6 +67,8 @@ pub enum Permission {
     RevealIdNumbers,
     /// Bringing back an earlier version of a record.
     RestoreVersions,
+    /// Moving and renaming tags in the tag tree.
+    ManageTags,
 }
 
 /// Which role grants which permission. Admin maintains the system and never reads
@@ -83,6 +85,7 @@ const GRANTS: &[(Role, &[Permission])] = &[
             Permission::EditCustomers,
             Permission::RevealIdNumbers,
             Permission::RestoreVersions,
+            Permission::ManageTags,
         ],
     ),
     (

@@ -7,6 +7,7 @@ pub mod import;
 pub mod key_contacts;
 pub mod offices;
 pub mod sign_in;
+pub mod tags;
 pub mod users;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

@@ -30,10 +30,11 @@ pub struct NavItem {
     pub label: &'static str,
 }
 
-const NAV: [(&str, &str, Permission); 6] = [
+const NAV: [(&str, &str, Permission); 7] = [
     ("/", "nav-home", Permission::SignedIn),
     ("/customers", "nav-customers", Permission::ReadCustomers),
     ("/changes", "nav-changes", Permission::ReadCustomers),
+    ("/tags", "nav-tags", Permission::ReadCustomers),
     ("/audit", "nav-audit", Permission::ReadAuditLog),
     ("/admin/users", "nav-users", Permission::ManageUsers),
     ("/admin/offices", "nav-offices", Permission::ManageOffices),

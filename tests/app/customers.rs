@@ -1008,3 +1008,101 @@ async fn sqlite_and_postgresql_find_the_same_records_for_the_same_searches() {
         }
     }
 }
+
+#[rstest]
+#[tokio::test]
+async fn a_manager_moves_a_top_level_tag_into_the_tree_and_its_records_follow(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    let code = create(
+        &app,
+        &clerk,
+        &with(
+            person("林静", "13811112222"),
+            "tags",
+            "欠费风险; 价值/高净值/VIP",
+        ),
+    )
+    .await;
+    let tree = app.get_html(&clerk, "/tags").await;
+    assert!(
+        tree.contains("欠费风险") && tree.contains("高净值") && !tree.contains("/move\""),
+        "clerks read the tree only"
+    );
+    let id_of = |page: &str, path: &str| -> String {
+        let marker = format!("value=\"{path}\"");
+        let before = &page[..page
+            .find(&marker)
+            .unwrap_or_else(|| panic!("{path} in {page}"))];
+        let action = before.rfind("/tags/").unwrap();
+        before[action + 6..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect()
+    };
+
+    let manager = app.login_as(Role::Manager).await;
+    let tree = app.get_html(&manager, "/tags").await;
+    let (flat, valued) = (id_of(&tree, "欠费风险"), id_of(&tree, "价值"));
+    assert_eq!(
+        post(
+            &app,
+            &clerk,
+            &format!("/tags/{flat}/move"),
+            &[("path", "风险/欠费".into())]
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_redirect_to(
+        &post(
+            &app,
+            &manager,
+            &format!("/tags/{flat}/move"),
+            &[("path", "风险/欠费".into())],
+        )
+        .await,
+        "/tags",
+    );
+    // Renaming a parent carries its sub-tags along.
+    assert_redirect_to(
+        &post(
+            &app,
+            &manager,
+            &format!("/tags/{valued}/move"),
+            &[("path", "客户价值".into())],
+        )
+        .await,
+        "/tags",
+    );
+    let record = app.get_html(&manager, &format!("/customers/{code}")).await;
+    assert!(
+        record.contains("风险/欠费")
+            && record.contains("客户价值/高净值/VIP")
+            && !record.contains(">欠费风险<")
+    );
+    assert!(app
+        .get_html(&manager, &format!("/customers?tag={}", urlencode("风险")))
+        .await
+        .contains(&code));
+
+    let tree = app.get_html(&manager, "/tags").await;
+    let clash = post(
+        &app,
+        &manager,
+        &format!("/tags/{}/move", id_of(&tree, "风险/欠费")),
+        &[("path", "客户价值/高净值".into())],
+    )
+    .await;
+    assert_eq!(clash.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = clash.text().await.unwrap();
+    assert!(page.contains("已有这个标签") && page.contains("value=\"客户价值/高净值\""));
+    assert!(log_actions(&app)
+        .iter()
+        .any(|(a, t, d)| a == "tag_moved" && t == "tag:欠费风险" && d.contains("风险/欠费")));
+}

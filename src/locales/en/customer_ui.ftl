@@ -101,3 +101,15 @@ customer-key-contact-remove-confirm = Remove this contact?
 flash-key-contact-added = Key contact added.
 flash-key-contact-removed = Key contact removed.
 err-contact-reach = Give a phone or an email.
+
+nav-tags = Tags
+tags-title = Tag tree
+tags-hint = Tags have levels separated by "/", e.g. 风险/欠费. New tags from imports land at the top; move them here, sub-tags move with them.
+tags-records = Records
+tags-move = Move/rename
+tags-new-path = New full path
+tags-none = No tags yet.
+flash-tag-moved = Tag moved to { $path }.
+err-tag-one = Give one tag path.
+err-tag-inside-itself = A tag cannot move under itself.
+err-tag-exists = That tag exists already.

@@ -70,6 +70,7 @@ action-version-restored = Version restored
 action-interaction-logged = Interaction logged
 action-change-reported = Change reported
 action-customers-imported = Records imported
+action-tag-moved = Tag moved
 
 user-new = New user
 user-edit = Edit

@@ -70,6 +70,7 @@ action-version-restored = 恢复版本
 action-interaction-logged = 记录服务
 action-change-reported = 变更登记
 action-customers-imported = 导入档案
+action-tag-moved = 移动标签
 
 user-new = 新建用户
 user-edit = 编辑
