@@ -226,6 +226,54 @@ pub fn form_fields(input: &CustomerInput, id_placeholder: Option<&str>) -> Vec<F
     ]
 }
 
+/// Fields in the form's order, so history and conflicts read like the form.
+const FIELD_ORDER: [&str; 18] = [
+    "name",
+    "type",
+    "role",
+    "phone",
+    "email",
+    "community",
+    "building",
+    "unit",
+    "id_number",
+    "credit_code",
+    "legal_representative",
+    "tags",
+    "source",
+    "first_contact_at",
+    "last_interaction_at",
+    "last_verified_at",
+    "notes",
+    "status",
+];
+
+/// Sorts changes into the form's order.
+pub fn in_form_order(mut changes: Vec<Change>) -> Vec<Change> {
+    changes.sort_by_key(|c| {
+        FIELD_ORDER
+            .iter()
+            .position(|f| *f == c.field)
+            .unwrap_or(FIELD_ORDER.len())
+    });
+    changes
+}
+
+/// A stored value as people read it: codes of choices become their labels.
+pub fn display_value(ctx: &PageCtx, field: &str, value: Option<&str>) -> String {
+    let Some(value) = value else {
+        return String::new();
+    };
+    let key = match field {
+        "type" => value.parse::<CustomerType>().ok().map(|t| t.label_key()),
+        "role" => value.parse::<OccupantRole>().ok().map(|r| r.label_key()),
+        "source" => value.parse::<Source>().ok().map(|s| s.label_key()),
+        "status" => value.parse::<Status>().ok().map(|s| s.label_key()),
+        _ => None,
+    };
+    key.map_or_else(|| value.to_string(), |k| ctx.t(k))
+}
+
 /// The label key of a form field, for history and conflicts.
 pub fn field_label_key(field: &str) -> &'static str {
     match field {
@@ -268,6 +316,10 @@ pub struct FormPage {
 impl FormPage {
     pub fn field_label(&self, field: &str) -> String {
         self.ctx.t(field_label_key(field))
+    }
+
+    pub fn value(&self, field: &str, value: Option<&str>) -> String {
+        display_value(&self.ctx, field, value)
     }
 }
 
@@ -331,6 +383,10 @@ pub struct HistoryPage {
 impl HistoryPage {
     pub fn field_label(&self, field: &str) -> String {
         self.ctx.t(field_label_key(field))
+    }
+
+    pub fn value(&self, field: &str, value: Option<&str>) -> String {
+        display_value(&self.ctx, field, value)
     }
 
     pub fn restored_label(&self, from: &i32) -> String {

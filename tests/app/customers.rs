@@ -297,6 +297,15 @@ async fn an_edit_makes_a_version_keeps_the_old_phone_and_shows_the_diff(
             && history.contains("13933334444")
     );
     assert!(!history.contains("v1:"), "ciphertext never shown");
+    // Choices read as their labels, fields in the form's order.
+    assert!(
+        history.contains("上门到访")
+            && history.contains("业主")
+            && !history.contains(">walk-in<")
+            && !history.contains(">owner<")
+    );
+    let first_version = &history[history.find("版本 1").unwrap()..];
+    assert!(first_version.find("名称").unwrap() < first_version.find("楼栋").unwrap());
 }
 
 #[rstest]

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::handlers::caller;
 use crate::service::customers::{self as service, Created, Updated};
 use crate::state::AppState;
-use crate::views::customers::{form_fields, FormPage};
+use crate::views::customers::{form_fields, in_form_order, FormPage};
 use crate::views::{render_status, see_other, PageCtx};
 use crate::web::current_user::CurrentUser;
 use crate::web::form::{pairs, parse};
@@ -316,7 +316,7 @@ pub async fn update(
         }) => {
             // The form now carries the stored version: saving again is a deliberate choice.
             form.version = Some(current.version);
-            form.conflicts = differences;
+            form.conflicts = in_form_order(differences);
             page(ctx, StatusCode::CONFLICT, form)
         }
         Err(AppError::Invalid(errors)) => page(

@@ -13,7 +13,9 @@ use crate::error::AppError;
 use crate::handlers::caller;
 use crate::service::customers::{self as service, Updated, CHANNELS};
 use crate::state::AppState;
-use crate::views::customers::{status_label, type_label, HistoryPage, ShowPage, VersionView};
+use crate::views::customers::{
+    in_form_order, status_label, type_label, HistoryPage, ShowPage, VersionView,
+};
 use crate::views::{render, see_other, PageCtx};
 use crate::web::current_user::CurrentUser;
 use crate::web::form::Form;
@@ -136,10 +138,12 @@ pub async fn history(
     let versions = versions
         .into_iter()
         .map(|v| VersionView {
-            changes: history::from_json(&v.changes)
-                .into_iter()
-                .filter(|c| !c.is_hidden())
-                .collect(),
+            changes: in_form_order(
+                history::from_json(&v.changes)
+                    .into_iter()
+                    .filter(|c| !c.is_hidden())
+                    .collect(),
+            ),
             version: v.version,
             changed_at: v.changed_at,
             changed_by: v.changed_by,
