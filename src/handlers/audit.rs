@@ -7,6 +7,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::audit::{AuditPage, AuditQuery};
 use crate::views::{render, PageCtx};
+use crate::web::page_number;
 
 /// `GET /audit?user=&action=&from=&to=&page=`: the operation log, newest first.
 pub async fn list(
@@ -15,12 +16,7 @@ pub async fn list(
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let page = query
-        .page
-        .as_deref()
-        .and_then(|p| p.parse::<i64>().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page = page_number(query.page.as_deref());
     let (filter, error) = match to_filter(&query) {
         Ok(filter) => (filter, None),
         Err(key) => (Filter::default(), Some(ctx.t(key))),

@@ -30,6 +30,13 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The `page` query parameter: a whole number from 1, anything else is page 1.
+pub fn page_number(raw: Option<&str>) -> i64 {
+    raw.and_then(|p| p.trim().parse::<i64>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1)
+}
+
 /// The client's address as the operation log records it.
 pub fn client_address(req: &HttpRequest) -> String {
     req.peer_addr()

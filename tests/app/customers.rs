@@ -593,6 +593,20 @@ async fn one_search_box_finds_names_phone_fragments_units_emails_and_codes(
         .any(|(a, _, d)| a == "customers_searched" && d.contains("q=")));
 }
 
+/// Writes a customer CSV with `../shared/gen_customers.py` and the given options.
+fn generate_customers(out: &std::path::Path, options: &[&str]) {
+    let generator =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/gen_customers.py");
+    let status = std::process::Command::new("python3")
+        .arg(&generator)
+        .args(options)
+        .arg("--out")
+        .arg(out)
+        .status()
+        .expect("python3 runs the generator");
+    assert!(status.success(), "gen_customers.py {options:?}");
+}
+
 fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)])
         .unwrap()
@@ -696,11 +710,9 @@ async fn an_import_rejects_exactly_the_bad_rows_and_stores_the_rest(
     };
     let dir = tempfile::tempdir().unwrap();
     let (csv_path, bad_list) = (dir.path().join("c.csv"), dir.path().join("bad.txt"));
-    let generator =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/gen_customers.py");
-    let generated = std::process::Command::new("python3")
-        .arg(&generator)
-        .args([
+    generate_customers(
+        &csv_path,
+        &[
             "--count",
             "3000",
             "--seed",
@@ -708,14 +720,10 @@ async fn an_import_rejects_exactly_the_bad_rows_and_stores_the_rest(
             "--with-bad",
             "--bad-rate",
             "0.03",
-            "--out",
-        ])
-        .arg(&csv_path)
-        .arg("--bad-list")
-        .arg(&bad_list)
-        .status()
-        .expect("python3 runs the generator");
-    assert!(generated.success());
+            "--bad-list",
+            bad_list.to_str().unwrap(),
+        ],
+    );
 
     let output = app
         .cli()
@@ -963,15 +971,7 @@ async fn sqlite_and_postgresql_find_the_same_records_for_the_same_searches() {
     let sqlite = spawn_app(Backend::Sqlite).await.expect("sqlite");
     let dir = tempfile::tempdir().unwrap();
     let csv_path = dir.path().join("c.csv");
-    let generator =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/gen_customers.py");
-    let status = std::process::Command::new("python3")
-        .arg(&generator)
-        .args(["--count", "2000", "--seed", "11", "--out"])
-        .arg(&csv_path)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    generate_customers(&csv_path, &["--count", "2000", "--seed", "11"]);
     let mut clients = Vec::new();
     for app in [&sqlite, &pg] {
         let output = app

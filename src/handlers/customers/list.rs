@@ -11,6 +11,7 @@ use crate::state::AppState;
 use crate::views::customers::{status_label, type_label, ListPage, ListQuery, Row};
 use crate::views::{render, PageCtx};
 use crate::web::current_user::CurrentUser;
+use crate::web::page_number;
 
 const PER_PAGE: i64 = 20;
 
@@ -23,12 +24,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let page = query
-        .page
-        .as_deref()
-        .and_then(|p| p.parse::<i64>().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page = page_number(query.page.as_deref());
     let mut error = None;
     let known = |value: &str, ok: bool| (!value.is_empty() && ok).then(|| value.to_string());
     let search = Search {
