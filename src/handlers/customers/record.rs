@@ -12,6 +12,7 @@ use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::handlers::caller;
 use crate::service::customers::{self as service, Updated, CHANNELS};
+use crate::service::Caller;
 use crate::state::AppState;
 use crate::views::customers::{
     in_form_order, status_label, type_label, HistoryPage, ShowPage, VersionView,
@@ -24,16 +25,22 @@ use crate::web::session::{FlashKind, TypedSession};
 /// Fewer key contacts than this on an enterprise record shows a badge.
 const KEY_CONTACTS_EXPECTED: usize = 3;
 
+/// The record page. `log_view` names the viewer whose view is logged, on the same
+/// connection as the page's data (the record page is the hottest page).
 async fn show_page(
     ctx: PageCtx,
     user: &CurrentUser,
     state: &AppState,
     customer: Customer,
     revealed: Option<String>,
+    log_view: Option<Caller>,
 ) -> Result<HttpResponse, AppError> {
-    let id = customer.id;
+    let (id, code) = (customer.id, customer.code.clone());
     let (tags, contacts, interactions, reports, key_contacts) = state
         .db(move |c| {
+            if let Some(viewer) = log_view {
+                service::record_view(c, &viewer, &code)?;
+            }
             Ok((
                 tags::of_customer(c, id)?,
                 customer_contacts::of_customer(c, id)?,
@@ -84,11 +91,8 @@ pub async fn show(
     code: Code,
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, code.into_inner()).await?;
-    let (caller, code) = (caller(&req, &user), customer.code.clone());
-    state
-        .db(move |c| service::record_view(c, &caller, &code))
-        .await?;
-    show_page(ctx, &user, &state, customer, None).await
+    let viewer = caller(&req, &user);
+    show_page(ctx, &user, &state, customer, None, Some(viewer)).await
 }
 
 #[derive(Deserialize)]
@@ -114,7 +118,7 @@ pub async fn reveal(
         .db(move |c| service::reveal(c, &caller, &keys, &stored, &form.reason))
         .await
     {
-        Ok(plain) => show_page(ctx, &user, &state, customer, Some(plain)).await,
+        Ok(plain) => show_page(ctx, &user, &state, customer, Some(plain), None).await,
         Err(AppError::Invalid(_)) => {
             session.flash(FlashKind::Error, ctx.t("err-reveal-reason"))?;
             Ok(see_other(&format!("/customers/{}", customer.code)))
