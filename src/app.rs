@@ -27,6 +27,9 @@ pub struct Application {
     port: u16,
     server: Server,
     pub pool: DbPool,
+    pub state: AppState,
+    /// Running when `settings.scheduler` is on; stopped with the server.
+    scheduler: Option<tokio_cron_scheduler::JobScheduler>,
 }
 
 impl Application {
@@ -46,7 +49,13 @@ impl Application {
         // connections only wait, and each idle thread keeps a malloc arena (measured: 110 MiB
         // peak under load with the default of hundreds, about half with a small cap).
         let blocking_threads = (settings.db_pool_size as usize).max(4);
-        let state = web::Data::new(AppState::new(pool.clone(), settings, keys));
+        let app_state = AppState::new(pool.clone(), settings, keys);
+        let scheduler = if app_state.settings.scheduler {
+            Some(crate::jobs::scheduler::start(app_state.clone()).await?)
+        } else {
+            None
+        };
+        let state = web::Data::new(app_state.clone());
         let server = HttpServer::new(move || {
             let secure = state.settings.cookie_secure;
             App::new()
@@ -63,7 +72,13 @@ impl Application {
         .worker_max_blocking_threads(blocking_threads)
         .listen(listener)?
         .run();
-        Ok(Application { port, server, pool })
+        Ok(Application {
+            port,
+            server,
+            pool,
+            state: app_state,
+            scheduler,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -75,7 +90,11 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(mut scheduler) = self.scheduler {
+            let _ = scheduler.shutdown().await;
+        }
+        result
     }
 }
 

@@ -30,6 +30,74 @@ pub struct Settings {
     pub login_rate_per_minute: u32,
     pub db_pool_size: u32,
     pub audit_page_size: u32,
+    /// `smtp://host:port`, `smtp+starttls://host:port` or `smtps://user:pass@host:465`.
+    /// Without it mail stays queued in the outbox, readable on `/admin/outbox`.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// The base of links in mails, as customers reach it (e.g. `https://dossier.example.cn`).
+    pub public_url: String,
+    /// Run the scheduled jobs in this process. Several instances may: each slot runs once.
+    pub scheduler: bool,
+    /// Re-verification cycle in months, for personal and enterprise customers and for VIPs.
+    pub reverify_months: u32,
+    pub reverify_months_vip: u32,
+    /// How long a re-verification link stays valid.
+    pub verify_link_days: u32,
+    /// No interaction for this long: pending activation (call back).
+    pub dormant_months: u32,
+    /// No interaction for this long (24–36): the cleanup list.
+    pub cleanup_months: u32,
+    /// Cron schedules (with a seconds field), in the server's local time.
+    pub cron: CronSettings,
+    pub backup: BackupSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CronSettings {
+    pub reverify: String,
+    pub deliver_mail: String,
+    pub dormancy: String,
+    pub backup: String,
+}
+
+impl Default for CronSettings {
+    fn default() -> Self {
+        CronSettings {
+            reverify: "0 0 7 * * *".into(),
+            deliver_mail: "0 * * * * *".into(),
+            dormancy: "0 30 1 * * *".into(),
+            backup: "0 0 2 * * *".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackupSettings {
+    /// Where backups are written [default: `backups` in the data folder].
+    pub dir: Option<PathBuf>,
+    /// A folder elsewhere (e.g. a mounted share) that receives the latest verified backup
+    /// once a week.
+    pub offsite_dir: Option<PathBuf>,
+    pub keep_daily: u32,
+    pub keep_weekly: u32,
+    pub keep_monthly: u32,
+    /// The PostgreSQL client programs used to dump and restore.
+    pub pg_dump: String,
+    pub psql: String,
+}
+
+impl Default for BackupSettings {
+    fn default() -> Self {
+        BackupSettings {
+            dir: None,
+            offsite_dir: None,
+            keep_daily: 7,
+            keep_weekly: 4,
+            keep_monthly: 12,
+            pg_dump: "pg_dump".into(),
+            psql: "psql".into(),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -46,6 +114,17 @@ impl Default for Settings {
             login_rate_per_minute: 30,
             db_pool_size: 8,
             audit_page_size: 50,
+            smtp_url: None,
+            mail_from: "dossier@localhost".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            scheduler: true,
+            reverify_months: 12,
+            reverify_months_vip: 6,
+            verify_link_days: 14,
+            dormant_months: 6,
+            cleanup_months: 24,
+            cron: CronSettings::default(),
+            backup: BackupSettings::default(),
         }
     }
 }
@@ -74,7 +153,20 @@ impl Settings {
     /// Loads the settings from every source, in order of precedence.
     pub fn load(overrides: &Overrides) -> Result<Settings, SettingsError> {
         // The data folder decides where `dossier.toml` is, so it is resolved first.
-        let env = Env::prefixed("DOSSIER_").ignore(&["PASSWORD", "TEST_PG_URL"]);
+        // Groups are reached with their name as a prefix: DOSSIER_CRON_BACKUP = cron.backup,
+        // DOSSIER_BACKUP_OFFSITE_DIR = backup.offsite_dir.
+        let env = Env::prefixed("DOSSIER_")
+            .ignore(&["PASSWORD", "TEST_PG_URL"])
+            .map(|key| {
+                // The mapper sees the name before figment lowercases it.
+                let key = key.as_str().to_ascii_lowercase();
+                for group in ["cron_", "backup_"] {
+                    if let Some(rest) = key.strip_prefix(group) {
+                        return format!("{}.{rest}", &group[..group.len() - 1]).into();
+                    }
+                }
+                key.into()
+            });
         let data_dir = match &overrides.data_dir {
             Some(dir) => dir.clone(),
             None => Figment::from(Serialized::defaults(Settings::default()))
@@ -145,7 +237,7 @@ impl Settings {
                 "must be between 0.01 and 1440",
             ));
         }
-        let ranges: [(&'static str, u32, u32, u32); 5] = [
+        let ranges: [(&'static str, u32, u32, u32); 13] = [
             ("lockout_threshold", self.lockout_threshold, 1, 100),
             ("lockout_seconds", self.lockout_seconds, 1, 24 * 3600),
             (
@@ -156,6 +248,14 @@ impl Settings {
             ),
             ("db_pool_size", self.db_pool_size, 1, 256),
             ("audit_page_size", self.audit_page_size, 10, 1000),
+            ("reverify_months", self.reverify_months, 1, 120),
+            ("reverify_months_vip", self.reverify_months_vip, 1, 120),
+            ("verify_link_days", self.verify_link_days, 1, 365),
+            ("dormant_months", self.dormant_months, 1, 120),
+            ("cleanup_months", self.cleanup_months, 24, 36),
+            ("backup.keep_daily", self.backup.keep_daily, 1, 366),
+            ("backup.keep_weekly", self.backup.keep_weekly, 0, 520),
+            ("backup.keep_monthly", self.backup.keep_monthly, 0, 1200),
         ];
         for (key, value, min, max) in ranges {
             if !(min..=max).contains(&value) {
@@ -166,7 +266,48 @@ impl Settings {
                 ));
             }
         }
+        if self.cleanup_months <= self.dormant_months {
+            return Err(invalid(
+                "cleanup_months",
+                &self.cleanup_months,
+                "must be longer than dormant_months",
+            ));
+        }
+        for (key, pattern) in [
+            ("cron.reverify", &self.cron.reverify),
+            ("cron.deliver_mail", &self.cron.deliver_mail),
+            ("cron.dormancy", &self.cron.dormancy),
+            ("cron.backup", &self.cron.backup),
+        ] {
+            crate::jobs::parse_cron(pattern).map_err(|why| invalid(key, pattern, &why))?;
+        }
+        if let Some(url) = &self.smtp_url {
+            crate::mail::SmtpUrl::parse(url)
+                .map_err(|why| invalid("smtp_url (DOSSIER_SMTP_URL)", &redact_url(url), &why))?;
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return Err(invalid(
+                "public_url (DOSSIER_PUBLIC_URL)",
+                &self.public_url,
+                "must start with http:// or https://",
+            ));
+        }
+        if self.mail_from.parse::<lettre::Address>().is_err() {
+            return Err(invalid(
+                "mail_from (DOSSIER_MAIL_FROM)",
+                &self.mail_from,
+                "expected an email address",
+            ));
+        }
         Ok(())
+    }
+
+    /// Where backups are written.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backup
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("backups"))
     }
 
     /// The SQLite file used when no `DATABASE_URL` is set.
@@ -184,23 +325,24 @@ impl Settings {
 
     /// The database URL with any password replaced, for messages.
     pub fn effective_database_url_redacted(&self) -> String {
-        let url = self.effective_database_url();
-        match (url.find("://"), url.rfind('@')) {
-            (Some(scheme_end), Some(at)) if at > scheme_end => {
-                let credentials = &url[scheme_end + 3..at];
-                match credentials.split_once(':') {
-                    Some((user, _)) => {
-                        format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
-                    }
-                    None => url,
-                }
-            }
-            _ => url,
-        }
+        redact_url(&self.effective_database_url())
     }
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+}
+
+/// A URL with its password (if any) replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            match url[scheme_end + 3..at].split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
     }
 }
 

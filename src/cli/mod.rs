@@ -2,6 +2,7 @@
 
 mod audit;
 mod import;
+mod job;
 mod serve;
 mod user;
 
@@ -54,6 +55,13 @@ enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// Scheduled jobs: list them, or run one now
+    Job {
+        #[command(subcommand)]
+        command: job::JobCommand,
+    },
+    /// Make a verified backup now (= `job run backup`) and print its file path
+    Backup,
 }
 
 pub fn main() -> ExitCode {
@@ -91,6 +99,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User { command } => user::run(settings, command),
         Command::Import { command } => import::run(settings, command),
         Command::Audit { command } => audit::run(settings, command),
+        Command::Job { command } => job::run(settings, command),
+        Command::Backup => job::run_now(&settings, crate::jobs::JobName::Backup),
     }
 }
 

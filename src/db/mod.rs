@@ -1,6 +1,7 @@
 //! Database access: one connection type over SQLite and PostgreSQL, a pool, and the few
 //! places where the two backends need different SQL.
 
+pub mod app_flags;
 pub mod audit_log;
 pub mod change_reports;
 pub mod communities;
@@ -10,10 +11,12 @@ pub mod customer_versions;
 pub mod customers;
 pub mod enterprise_contacts;
 pub mod interactions;
+pub mod job_runs;
 pub mod key_check;
 pub mod login_attempts;
 pub mod migrate;
 pub mod offices;
+pub mod outbox;
 pub mod schema;
 pub mod tags;
 pub mod users;

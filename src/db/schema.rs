@@ -113,6 +113,8 @@ diesel::table! {
         search_text -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        status_changed_at -> Nullable<Timestamp>,
+        last_callback_at -> Nullable<Timestamp>,
     }
 }
 
@@ -204,6 +206,105 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    job_runs (id) {
+        id -> Integer,
+        job -> Text,
+        slot -> Timestamp,
+        trigger_kind -> Text,
+        instance -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        result -> Text,
+        counts -> Text,
+        error -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Integer,
+        idempotency_key -> Text,
+        kind -> Text,
+        customer_id -> Nullable<Integer>,
+        customer_code -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_answer -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    app_flags (name) {
+        name -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    verify_tokens (id) {
+        id -> Integer,
+        token_hash -> Text,
+        customer_id -> Integer,
+        cycle -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    legal_reviews (id) {
+        id -> Integer,
+        reviewer -> Text,
+        reviewed_on -> Date,
+        note -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cleanup_decisions (customer_id) {
+        customer_id -> Integer,
+        decision -> Text,
+        reason -> Text,
+        decided_by -> Text,
+        decided_at -> Timestamp,
+        legal_review_id -> Nullable<Integer>,
+        archived_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    backups (id) {
+        id -> Integer,
+        file_name -> Text,
+        created_at -> Timestamp,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        state -> Text,
+        detail -> Text,
+        customers_count -> BigInt,
+        audit_seq -> BigInt,
+        audit_hash -> Text,
+        verified_at -> Nullable<Timestamp>,
+        offsite_path -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(communities -> offices (office_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(user_roles -> users (user_id));
@@ -215,6 +316,10 @@ diesel::joinable!(customer_tags -> customers (customer_id));
 diesel::joinable!(customer_tags -> tags (tag_id));
 diesel::joinable!(interactions -> customers (customer_id));
 diesel::joinable!(change_reports -> customers (customer_id));
+diesel::joinable!(outbox -> customers (customer_id));
+diesel::joinable!(verify_tokens -> customers (customer_id));
+diesel::joinable!(cleanup_decisions -> customers (customer_id));
+diesel::joinable!(cleanup_decisions -> legal_reviews (legal_review_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     offices,
@@ -235,4 +340,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_tags,
     interactions,
     change_reports,
+    job_runs,
+    outbox,
+    app_flags,
+    verify_tokens,
+    legal_reviews,
+    cleanup_decisions,
+    backups,
 );

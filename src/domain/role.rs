@@ -69,6 +69,12 @@ pub enum Permission {
     RestoreVersions,
     /// Moving and renaming tags in the tag tree.
     ManageTags,
+    /// Jobs, the outbox (recipients masked, no bodies) and backups.
+    ManageJobs,
+    /// Open a queued or sent mail's body (it holds customer data).
+    ReadMailBodies,
+    /// Decide the cleanup list: keep or archive, legal review, bulk archive.
+    DecideCleanup,
 }
 
 /// Which role grants which permission. Admin maintains the system and never reads
@@ -76,7 +82,11 @@ pub enum Permission {
 const GRANTS: &[(Role, &[Permission])] = &[
     (
         Role::Admin,
-        &[Permission::ManageUsers, Permission::ManageOffices],
+        &[
+            Permission::ManageUsers,
+            Permission::ManageOffices,
+            Permission::ManageJobs,
+        ],
     ),
     (
         Role::Manager,
@@ -86,6 +96,8 @@ const GRANTS: &[(Role, &[Permission])] = &[
             Permission::RevealIdNumbers,
             Permission::RestoreVersions,
             Permission::ManageTags,
+            Permission::ReadMailBodies,
+            Permission::DecideCleanup,
         ],
     ),
     (

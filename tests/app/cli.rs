@@ -40,6 +40,10 @@ fn a_bad_setting_stops_the_start_with_a_message_naming_it() {
         ("DOSSIER_SESSION_IDLE_MINUTES", "0", "session_idle_minutes"),
         ("DATABASE_URL", "mysql://localhost/x", "database_url"),
         ("DOSSIER_SECRET_KEY", "short", "secret_key"),
+        ("DOSSIER_CRON_BACKUP", "0 2 * * *", "cron.backup"),
+        ("DOSSIER_SMTP_URL", "http://relay.local", "smtp_url"),
+        ("DOSSIER_CLEANUP_MONTHS", "12", "cleanup_months"),
+        ("DOSSIER_PUBLIC_URL", "dossier.local", "public_url"),
     ];
     for (var, value, key) in cases {
         let output = dossier()

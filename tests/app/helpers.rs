@@ -92,6 +92,8 @@ pub fn settings_for(
             Backend::Postgres => db_url,
         },
         db_pool_size: 4,
+        // Tests that need the scheduler start it themselves.
+        scheduler: false,
         ..Settings::default()
     }
 }

@@ -1,0 +1,124 @@
+//! `dossier job list`, `dossier job run NAME` and `dossier backup`.
+
+use std::process::ExitCode;
+
+use chrono::{Local, NaiveDateTime, Utc};
+use clap::Subcommand;
+
+use crate::app::{connect, load_keys};
+use crate::db::job_runs;
+use crate::jobs::{self, JobContext, JobName, RunResult, Trigger};
+use crate::settings::Settings;
+
+#[derive(Debug, Subcommand)]
+pub enum JobCommand {
+    /// Every job: schedule, last run and its result, next run
+    List,
+    /// Run one job now and print its report (reverify, deliver-mail, dormancy, backup)
+    Run {
+        /// reverify, deliver-mail, dormancy or backup
+        name: String,
+    },
+}
+
+pub fn run(settings: Settings, command: JobCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        JobCommand::List => list(&settings),
+        JobCommand::Run { name } => {
+            let Some(job) = JobName::parse(&name) else {
+                let names: Vec<&str> = JobName::ALL.iter().map(|j| j.as_str()).collect();
+                anyhow::bail!("no job called {name:?}; the jobs are {}", names.join(", "));
+            };
+            run_now(&settings, job)
+        }
+    }
+}
+
+fn list(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let mut conn = connect(settings)?;
+    let now = Utc::now();
+    println!(
+        "{:<13} {:<16} {:<20} {:<8} {:<20} NOTE",
+        "JOB", "SCHEDULE", "LAST RUN", "RESULT", "NEXT RUN"
+    );
+    for job in JobName::ALL {
+        let schedule = job.schedule(settings);
+        let last = job_runs::last(&mut conn, job.as_str())?;
+        let slot = jobs::slot_at_or_before(&schedule, now);
+        let overdue = match slot {
+            Some(slot) => jobs::scheduler::missed(&mut conn, job, slot)?,
+            None => false,
+        };
+        let (started, result, note) = match &last {
+            Some(run) => (
+                local(run.started_at),
+                run.result.clone(),
+                if run.error.is_empty() {
+                    run.counts.clone()
+                } else {
+                    run.error.chars().take(80).collect()
+                },
+            ),
+            None => ("never".to_string(), "-".to_string(), String::new()),
+        };
+        let next = jobs::next_after(&schedule, now).map_or("-".into(), local);
+        let note = if overdue {
+            format!("OVERDUE (missed {}) {note}", slot.map_or("-".into(), local))
+        } else {
+            note
+        };
+        println!(
+            "{:<13} {:<16} {:<20} {:<8} {:<20} {}",
+            job.as_str(),
+            job.cron(settings),
+            started,
+            result,
+            next,
+            note.trim_end()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a job at once, in this process, and prints its report. Also `dossier backup`.
+pub fn run_now(settings: &Settings, job: JobName) -> anyhow::Result<ExitCode> {
+    let keys = load_keys(settings)?;
+    let mut conn = connect(settings)?;
+    let mut ctx = JobContext {
+        settings,
+        keys: &keys,
+        conn: &mut conn,
+    };
+    let instance = jobs::runner::instance_name();
+    let finished = jobs::execute(
+        &mut ctx,
+        job,
+        crate::db::now(),
+        Trigger::Manual,
+        &format!("cli:{instance}"),
+    )?
+    .ok_or_else(|| anyhow::anyhow!("another run of {job} holds this moment; try again"))?;
+    for line in &finished.report.output {
+        println!("{line}");
+    }
+    for skipped in &finished.report.skipped {
+        println!("skipped: {skipped}");
+    }
+    println!(
+        "{job}: {} {}",
+        finished.result.as_str(),
+        finished.report.counts_text()
+    );
+    if finished.result == RunResult::Failed {
+        eprintln!("error: {}", finished.error);
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn local(t: NaiveDateTime) -> String {
+    t.and_utc()
+        .with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}

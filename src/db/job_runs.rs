@@ -1,0 +1,107 @@
+//! `job_runs`: one row per run of a scheduled job. The unique (job, slot) key is the claim
+//! that lets exactly one instance run a slot.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::schema::job_runs;
+use super::{now, DbConnection};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = job_runs)]
+pub struct JobRun {
+    pub id: i32,
+    pub job: String,
+    pub slot: NaiveDateTime,
+    pub trigger_kind: String,
+    pub instance: String,
+    pub started_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+    pub result: String,
+    pub counts: String,
+    pub error: String,
+}
+
+/// Inserts the run as `running`. Returns `None` when another run already holds the slot.
+/// Runs outside a transaction: a refused insert must not abort the caller's work.
+pub fn claim(
+    conn: &mut DbConnection,
+    job: &str,
+    slot: NaiveDateTime,
+    trigger_kind: &str,
+    instance: &str,
+) -> QueryResult<Option<i32>> {
+    let inserted = diesel::insert_into(job_runs::table)
+        .values((
+            job_runs::job.eq(job),
+            job_runs::slot.eq(slot),
+            job_runs::trigger_kind.eq(trigger_kind),
+            job_runs::instance.eq(instance),
+            job_runs::started_at.eq(now()),
+            job_runs::result.eq("running"),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => {}
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    job_runs::table
+        .filter(job_runs::job.eq(job))
+        .filter(job_runs::slot.eq(slot))
+        .select(job_runs::id)
+        .first(conn)
+        .map(Some)
+}
+
+/// Records how the run ended.
+pub fn finish(
+    conn: &mut DbConnection,
+    id: i32,
+    result: &str,
+    counts: &str,
+    error: &str,
+) -> QueryResult<()> {
+    diesel::update(job_runs::table.find(id))
+        .set((
+            job_runs::finished_at.eq(now()),
+            job_runs::result.eq(result),
+            job_runs::counts.eq(counts),
+            job_runs::error.eq(error),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The most recent run of a job, whatever started it.
+pub fn last(conn: &mut DbConnection, job: &str) -> QueryResult<Option<JobRun>> {
+    job_runs::table
+        .filter(job_runs::job.eq(job))
+        .order(job_runs::id.desc())
+        .select(JobRun::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The latest slot a scheduled (or catch-up) run claimed: what "overdue" is measured from.
+pub fn last_scheduled_slot(
+    conn: &mut DbConnection,
+    job: &str,
+) -> QueryResult<Option<NaiveDateTime>> {
+    job_runs::table
+        .filter(job_runs::job.eq(job))
+        .filter(job_runs::trigger_kind.ne("manual"))
+        .select(diesel::dsl::max(job_runs::slot))
+        .first(conn)
+}
+
+/// The latest runs of a job, newest first.
+pub fn recent(conn: &mut DbConnection, job: &str, limit: i64) -> QueryResult<Vec<JobRun>> {
+    job_runs::table
+        .filter(job_runs::job.eq(job))
+        .order(job_runs::id.desc())
+        .limit(limit)
+        .select(JobRun::as_select())
+        .load(conn)
+}

@@ -1,0 +1,143 @@
+//! Claim, run, record: one run of one job, whoever asked for it.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use chrono::NaiveDateTime;
+
+use super::{run_body, JobContext, JobName, Report};
+use crate::db::{audit_log, job_runs};
+use crate::domain::audit::{Action, Actor, Event};
+
+/// What started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// Its cron slot came.
+    Schedule,
+    /// The app was down at its last slot; run once at start.
+    CatchUp,
+    /// Someone pressed "run now" or ran `dossier job run`.
+    Manual,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Schedule => "schedule",
+            Trigger::CatchUp => "catch-up",
+            Trigger::Manual => "manual",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunResult {
+    Ok,
+    /// Done, but some rows were skipped (see the report).
+    Partial,
+    Failed,
+}
+
+impl RunResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunResult::Ok => "ok",
+            RunResult::Partial => "partial",
+            RunResult::Failed => "failed",
+        }
+    }
+}
+
+/// A run that this instance claimed and finished.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub run_id: i32,
+    pub result: RunResult,
+    pub report: Report,
+    pub error: String,
+}
+
+/// Claims `(job, slot)` and runs the job. `Ok(None)`: another run holds the slot, nothing
+/// was done. A job that fails or panics is recorded as failed; only a database that cannot
+/// record the run at all is an `Err`.
+pub fn execute(
+    ctx: &mut JobContext<'_>,
+    job: JobName,
+    slot: NaiveDateTime,
+    trigger: Trigger,
+    instance: &str,
+) -> anyhow::Result<Option<Finished>> {
+    let Some(run_id) = job_runs::claim(ctx.conn, job.as_str(), slot, trigger.as_str(), instance)?
+    else {
+        tracing::debug!(job = %job, %slot, "slot already claimed by another run");
+        return Ok(None);
+    };
+    tracing::info!(job = %job, %slot, trigger = trigger.as_str(), "job started");
+    let mut report = Report::default();
+    let outcome = catch_unwind(AssertUnwindSafe(|| run_body(job, ctx, &mut report)));
+    let (result, error) = match outcome {
+        Ok(Ok(())) if report.skipped.is_empty() => (RunResult::Ok, String::new()),
+        Ok(Ok(())) => (RunResult::Partial, report.skipped.join("; ")),
+        Ok(Err(e)) => (RunResult::Failed, format!("{e:#}")),
+        Err(panic) => (
+            RunResult::Failed,
+            format!("panicked: {}", panic_text(&panic)),
+        ),
+    };
+    let counts = report.counts_text();
+    job_runs::finish(ctx.conn, run_id, result.as_str(), &counts, &error)?;
+    let mut details = format!(
+        "trigger={} slot={} result={}",
+        trigger.as_str(),
+        slot.format("%Y-%m-%dT%H:%M:%S"),
+        result.as_str()
+    );
+    if !counts.is_empty() {
+        details.push(' ');
+        details.push_str(&counts);
+    }
+    if !error.is_empty() {
+        details.push_str(" error=");
+        details.push_str(&error.chars().take(500).collect::<String>());
+    }
+    audit_log::record(
+        ctx.conn,
+        &Event::new(
+            Actor::System,
+            Action::JobRun,
+            format!("job:{job}"),
+            "scheduler",
+        )
+        .details(details),
+    )?;
+    match result {
+        RunResult::Failed => tracing::error!(job = %job, %error, "job failed"),
+        _ => tracing::info!(job = %job, result = result.as_str(), %counts, "job finished"),
+    }
+    Ok(Some(Finished {
+        run_id,
+        result,
+        report,
+        error,
+    }))
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// This process's name in `job_runs.instance`: host, process and a random part (two app
+/// instances in one test process differ).
+pub fn instance_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    format!(
+        "{host}:{}:{:04x}",
+        std::process::id(),
+        rand::random::<u16>()
+    )
+}
