@@ -9,6 +9,9 @@ pub enum AppError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// A change to an archived (read-only) record.
+    #[error("the record is archived")]
+    Archived,
     #[error("sign-in required")]
     SignInRequired { next: String },
     #[error("missing or invalid CSRF token")]
@@ -38,6 +41,7 @@ impl AppError {
         match self {
             AppError::NotFound => "err-page-not-found",
             AppError::Forbidden => "err-page-forbidden",
+            AppError::Archived => "err-page-archived",
             AppError::Csrf => "err-page-csrf",
             AppError::TooManyRequests => "err-page-too-many",
             AppError::BadRequest(_) | AppError::Invalid(_) => "err-page-bad-request",
@@ -52,6 +56,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Archived => StatusCode::CONFLICT,
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,

@@ -7,7 +7,7 @@ use actix_web::Route;
 
 use crate::domain::role::Permission::{self, *};
 use crate::handlers::customers::{activity, form, list, record, tags};
-use crate::handlers::{account, admin, audit, health, home, lang, login, logout};
+use crate::handlers::{account, admin, audit, health, home, lang, login, logout, reviews};
 use crate::web::{assets, guard};
 
 /// A route that only users with `permission` reach.
@@ -84,6 +84,37 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route(
             "/tags/{id}/move",
             need(ManageTags, post().to(tags::move_tag)),
+        )
+        // Review lists (dormancy): read by all who read records, decided by managers
+        .route(
+            "/reviews/pending-activation",
+            need(ReadCustomers, get().to(reviews::pending)),
+        )
+        .route(
+            "/reviews/pending-activation/{code}/callback",
+            need(EditCustomers, post().to(reviews::callback)),
+        )
+        .route(
+            "/reviews/cleanup",
+            need(ReadCustomers, get().to(reviews::cleanup)),
+        )
+        .route(
+            "/reviews/cleanup/legal-review",
+            need(DecideCleanup, post().to(reviews::legal_review)),
+        )
+        .route(
+            "/reviews/cleanup/archive",
+            need(DecideCleanup, post().to(reviews::archive)),
+        )
+        .route(
+            "/reviews/cleanup/{code}/decide",
+            need(DecideCleanup, post().to(reviews::decide)),
+        )
+        // Admin: scheduled jobs
+        .route("/admin/jobs", need(ManageJobs, get().to(admin::jobs::list)))
+        .route(
+            "/admin/jobs/{name}/run",
+            need(ManageJobs, post().to(admin::jobs::run)),
         )
         // Admin: users
         .route(

@@ -230,7 +230,20 @@ pub fn update_if_version(
     if updated == 1 && fields.name != customer.name {
         set_grams(conn, customer.id, &fields.name)?;
     }
+    if updated == 1 && fields.status != customer.status {
+        diesel::update(customers::table.find(customer.id))
+            .set(customers::status_changed_at.eq(now()))
+            .execute(conn)?;
+    }
     Ok(updated == 1)
+}
+
+pub fn find_by_id(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Customer>> {
+    customers::table
+        .find(id)
+        .select(Customer::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Customer>> {

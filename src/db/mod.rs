@@ -17,6 +17,7 @@ pub mod login_attempts;
 pub mod migrate;
 pub mod offices;
 pub mod outbox;
+pub mod reviews;
 pub mod schema;
 pub mod tags;
 pub mod users;

@@ -1,7 +1,27 @@
-//! The `dormancy` job.
+//! The `dormancy` job: customers nobody has talked to move to the review lists.
 
 use super::{JobContext, Report};
+use crate::domain::audit::Actor;
+use crate::service::{reviews, Caller};
 
-pub fn run(_ctx: &mut JobContext<'_>, _report: &mut Report) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
+    let caller = Caller {
+        actor: Actor::System,
+        address: "scheduler".into(),
+    };
+    let today = chrono::Local::now().date_naive();
+    let sweep = reviews::sweep(
+        ctx.conn,
+        &caller,
+        today,
+        ctx.settings.dormant_months,
+        ctx.settings.cleanup_months,
+    )
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    report.add("to_pending_activation", sweep.to_pending);
+    report.add("to_cleanup", sweep.to_cleanup);
+    for skipped in sweep.skipped {
+        report.skip(skipped);
+    }
+    Ok(())
 }

@@ -233,6 +233,7 @@ pub fn update(
     report_id: Option<i32>,
 ) -> Result<Updated, AppError> {
     let reason = check_reason(reason)?;
+    ensure_editable(customer)?;
     let fields = to_fields(draft, keys, &customer.status, Some(customer), keep_id);
     write_tx(conn, |c| {
         let current = customers::find_by_code(c, &customer.code)?.ok_or(AppError::NotFound)?;
@@ -329,6 +330,39 @@ fn save(
     Ok(Updated::Saved(Box::new(saved)))
 }
 
+/// Changes stored fields of a record as a new version — a status move, a verification
+/// date — with the reason given. Call inside the write transaction.
+pub fn amend(
+    c: &mut DbConnection,
+    caller: &Caller,
+    current: &Customer,
+    reason: &str,
+    change: impl FnOnce(&mut CustomerFields),
+) -> Result<Updated, AppError> {
+    let current_tags = tags::of_customer(c, current.id)?;
+    let mut fields = CustomerFields::from(current);
+    change(&mut fields);
+    save(
+        c,
+        caller,
+        current,
+        &current_tags,
+        &fields,
+        &current_tags,
+        reason,
+        None,
+        None,
+    )
+}
+
+/// Archived records are read-only: every change is refused.
+pub fn ensure_editable(customer: &Customer) -> Result<(), AppError> {
+    if customer.status == Status::Archived.as_str() {
+        return Err(AppError::Archived);
+    }
+    Ok(())
+}
+
 /// Brings back the state of `version` as a new version that says so.
 pub fn restore(
     conn: &mut DbConnection,
@@ -338,6 +372,7 @@ pub fn restore(
     reason: &str,
 ) -> Result<Updated, AppError> {
     let reason = check_reason(reason)?;
+    ensure_editable(customer)?;
     write_tx(conn, |c| {
         let current = customers::find_by_code(c, &customer.code)?.ok_or(AppError::NotFound)?;
         if version < 1 || version >= current.version {
@@ -474,9 +509,25 @@ pub fn log_interaction(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    ensure_editable(customer)?;
     write_tx(conn, |c| {
         interactions::insert(c, customer.id, on, &input.channel, &summary, &caller.actor)?;
         customers::set_last_interaction(c, customer.id, on)?;
+        // Someone talked to them: a dormant customer is active again.
+        let current = customers::find_by_code(c, &customer.code)?.ok_or(AppError::NotFound)?;
+        if current.status == Status::PendingActivation.as_str()
+            || current.status == Status::Cleanup.as_str()
+        {
+            amend(
+                c,
+                caller,
+                &current,
+                "有新的服务记录 / interaction logged",
+                |f| {
+                    f.status = Status::Active.as_str().to_string();
+                },
+            )?;
+        }
         let event = Event::new(
             caller.actor.clone(),
             Action::InteractionLogged,
@@ -506,6 +557,7 @@ pub fn report_change(
     input: &ReportInput,
     today: NaiveDate,
 ) -> Result<(), AppError> {
+    ensure_editable(customer)?;
     let mut errors = FieldErrors::default();
     let description = required_text(&mut errors, "description", &input.description, 500);
     let reported_on = match crate::domain::customer::parse_past_date(&input.reported_on, today) {

@@ -27,6 +27,7 @@ pub fn add(
     customer: &Customer,
     input: &KeyContactInput,
 ) -> Result<(), AppError> {
+    crate::service::customers::ensure_editable(customer)?;
     if customer.customer_type != CustomerType::Enterprise.as_str() {
         return Err(AppError::BadRequest(
             "key contacts are for enterprise customers".into(),
@@ -80,6 +81,7 @@ pub fn remove(
     customer: &Customer,
     id: i32,
 ) -> Result<(), AppError> {
+    crate::service::customers::ensure_editable(customer)?;
     write_tx(conn, |c| {
         let contacts = enterprise_contacts::of_customer(c, customer.id)?;
         let contact = contacts

@@ -6,7 +6,9 @@ pub mod audit;
 pub mod customers;
 pub mod error;
 pub mod home;
+pub mod jobs;
 pub mod login;
+pub mod reviews;
 
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
@@ -30,14 +32,21 @@ pub struct NavItem {
     pub label: &'static str,
 }
 
-const NAV: [(&str, &str, Permission); 7] = [
+const NAV: [(&str, &str, Permission); 10] = [
     ("/", "nav-home", Permission::SignedIn),
     ("/customers", "nav-customers", Permission::ReadCustomers),
     ("/changes", "nav-changes", Permission::ReadCustomers),
     ("/tags", "nav-tags", Permission::ReadCustomers),
+    (
+        "/reviews/pending-activation",
+        "nav-pending-activation",
+        Permission::ReadCustomers,
+    ),
+    ("/reviews/cleanup", "nav-cleanup", Permission::ReadCustomers),
     ("/audit", "nav-audit", Permission::ReadAuditLog),
     ("/admin/users", "nav-users", Permission::ManageUsers),
     ("/admin/offices", "nav-offices", Permission::ManageOffices),
+    ("/admin/jobs", "nav-jobs", Permission::ManageJobs),
 ];
 
 /// What the layout needs on every page.

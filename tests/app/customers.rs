@@ -13,7 +13,7 @@ use crate::helpers::{
 const ID_NUMBER: &str = "11010119900307002X";
 const ID_MASKED: &str = "1101**********002X";
 
-fn person(name: &str, phone: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn person(name: &str, phone: &str) -> Vec<(&'static str, String)> {
     [
         ("name", name),
         ("type", "personal"),
@@ -37,7 +37,7 @@ fn person(name: &str, phone: &str) -> Vec<(&'static str, String)> {
     .collect()
 }
 
-fn with(
+pub(crate) fn with(
     mut fields: Vec<(&'static str, String)>,
     key: &'static str,
     value: &str,
@@ -47,7 +47,7 @@ fn with(
     fields
 }
 
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     client: &Client,
     path: &str,
@@ -58,7 +58,11 @@ async fn post(
 }
 
 /// Creates a record through the form and returns its code.
-async fn create(app: &TestApp, client: &Client, fields: &[(&'static str, String)]) -> String {
+pub(crate) async fn create(
+    app: &TestApp,
+    client: &Client,
+    fields: &[(&'static str, String)],
+) -> String {
     let response = post(app, client, "/customers", fields).await;
     assert_eq!(
         response.status(),
@@ -72,7 +76,7 @@ async fn create(app: &TestApp, client: &Client, fields: &[(&'static str, String)
 }
 
 /// An office with one community, and a clerk of that office, signed in.
-async fn office_clerk(app: &TestApp, office: &str, community: &str) -> Client {
+pub(crate) async fn office_clerk(app: &TestApp, office: &str, community: &str) -> Client {
     let caller = dossier::service::Caller {
         actor: dossier::domain::audit::Actor::System,
         address: "test".into(),
@@ -89,7 +93,7 @@ async fn office_clerk(app: &TestApp, office: &str, community: &str) -> Client {
     client
 }
 
-fn log_actions(app: &TestApp) -> Vec<(String, String, String)> {
+pub(crate) fn log_actions(app: &TestApp) -> Vec<(String, String, String)> {
     let filter = audit_log::Filter::default();
     let (entries, _) = audit_log::page(&mut app.conn(), &filter, 1, 500).unwrap();
     entries

@@ -39,6 +39,7 @@ pub struct TestApp {
     pub jar: Arc<Jar>,
     handle: ServerHandle,
     pg_schema: Option<String>,
+    state: dossier::state::AppState,
 }
 
 pub fn pg_base_url() -> String {
@@ -125,6 +126,7 @@ pub async fn spawn_app_with(
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     let pool = app.pool.clone();
+    let state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
     let (client, jar) = new_client();
     Some(TestApp {
@@ -138,6 +140,7 @@ pub async fn spawn_app_with(
         jar,
         handle,
         pg_schema,
+        state,
     })
 }
 
@@ -230,6 +233,11 @@ impl TestApp {
     }
 
     /// A database connection of the app's own database.
+    /// What the app's handlers share: pool, settings, keys.
+    pub fn state(&self) -> &dossier::state::AppState {
+        &self.state
+    }
+
     pub fn conn(&self) -> r2d2::PooledConnection<dossier::db::connection::Manager> {
         self.pool.get().expect("connection")
     }

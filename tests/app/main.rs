@@ -8,5 +8,7 @@ mod browser;
 mod cli;
 mod customers;
 mod helpers;
+mod jobs;
 mod migrations;
 mod pages;
+mod reviews;

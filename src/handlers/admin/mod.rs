@@ -1,4 +1,5 @@
 //! The admin's pages: users and offices. None of them touches customer data.
 
+pub mod jobs;
 pub mod offices;
 pub mod users;

@@ -217,6 +217,7 @@ pub async fn edit(
     query: web::Query<EditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, code.into_inner()).await?;
+    crate::service::customers::ensure_editable(&customer)?;
     let id = customer.id;
     let tags = state.db(move |c| Ok(tags::of_customer(c, id)?)).await?;
     let report = open_report(&state, customer.id, query.report).await?;

@@ -1,0 +1,103 @@
+//! `/admin/jobs`: the scheduled jobs, and "run now".
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+
+use crate::db::job_runs;
+use crate::error::AppError;
+use crate::jobs::{self, runner, JobContext, JobName, RunResult, Trigger};
+use crate::state::AppState;
+use crate::views::jobs::{JobRow, JobsPage};
+use crate::views::{render, see_other, PageCtx};
+use crate::web::session::{FlashKind, TypedSession};
+
+/// A missed slot is overdue once the scheduler had a minute to claim it.
+const GRACE_SECONDS: i64 = 90;
+
+/// `GET /admin/jobs`
+pub async fn list(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let settings = state.settings.clone();
+    let jobs = state
+        .db(move |c| {
+            let now = Utc::now();
+            let mut rows = Vec::new();
+            for job in JobName::ALL {
+                let schedule = job.schedule(&settings);
+                let slot = jobs::slot_at_or_before(&schedule, now);
+                let missed = match slot {
+                    Some(slot)
+                        if (now.naive_utc() - slot).num_seconds() > GRACE_SECONDS
+                            && jobs::scheduler::missed(c, job, slot)
+                                .map_err(AppError::Internal)? =>
+                    {
+                        Some(slot)
+                    }
+                    _ => None,
+                };
+                rows.push(JobRow {
+                    name: job.as_str(),
+                    label_key: job.label_key(),
+                    cron: job.cron(&settings).to_string(),
+                    last: job_runs::last(c, job.as_str())?,
+                    next: jobs::next_after(&schedule, now),
+                    missed,
+                    recent: job_runs::recent(c, job.as_str(), 5)?,
+                });
+            }
+            Ok(rows)
+        })
+        .await?;
+    render(&JobsPage {
+        ctx,
+        jobs,
+        scheduler_on: state.settings.scheduler,
+    })
+}
+
+/// `POST /admin/jobs/{name}/run`: runs the job now, in this request, and says how it went.
+pub async fn run(
+    ctx: PageCtx,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let job = JobName::parse(&name).ok_or(AppError::NotFound)?;
+    let app = state.clone();
+    let finished = state
+        .db(move |c| {
+            let mut ctx = JobContext {
+                settings: &app.settings,
+                keys: &app.keys,
+                conn: c,
+            };
+            let instance = format!("web:{}", runner::instance_name());
+            jobs::execute(&mut ctx, job, crate::db::now(), Trigger::Manual, &instance)
+                .map_err(AppError::Internal)
+        })
+        .await?;
+    match finished {
+        Some(run) => {
+            let kind = match run.result {
+                RunResult::Failed => FlashKind::Error,
+                _ => FlashKind::Success,
+            };
+            let detail = if run.error.is_empty() {
+                run.report.counts_text()
+            } else {
+                run.error
+            };
+            session.flash(
+                kind,
+                format!(
+                    "{} {}: {} {}",
+                    ctx.t(job.label_key()),
+                    ctx.t("jobs-ran"),
+                    ctx.t(&format!("job-result-{}", run.result.as_str())),
+                    detail
+                ),
+            )?;
+        }
+        None => session.flash(FlashKind::Error, ctx.t("jobs-busy"))?,
+    }
+    Ok(see_other("/admin/jobs"))
+}

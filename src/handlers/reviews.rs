@@ -1,0 +1,302 @@
+//! `/reviews/pending-activation` and `/reviews/cleanup`: the dormancy review lists.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::caller;
+use super::customers::{load, today, Code};
+use crate::db::reviews;
+use crate::domain::role::Permission;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+use crate::service::customers::{self as customer_service, InteractionInput};
+use crate::service::reviews::{self as service, LegalReviewInput};
+use crate::state::AppState;
+use crate::views::reviews::{CleanupPage, PendingPage};
+use crate::views::{render, render_status, see_other, PageCtx};
+use crate::web::current_user::CurrentUser;
+use crate::web::form::Form;
+use crate::web::page_number;
+use crate::web::session::{FlashKind, TypedSession};
+
+const PER_PAGE: i64 = 50;
+
+fn page_links(base: &str, page: i64, total: i64) -> (Option<String>, Option<String>) {
+    let link = |p: i64| format!("{base}?page={p}");
+    (
+        (page > 1).then(|| link(page - 1)),
+        (page * PER_PAGE < total).then(|| link(page + 1)),
+    )
+}
+
+/// `GET /reviews/pending-activation`: least recently called back first.
+pub async fn pending(
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let page = page_number(query.get("page").map(String::as_str));
+    let office = user.office_id;
+    let (rows, total) = state
+        .db(move |c| Ok(reviews::pending_activation(c, office, page, PER_PAGE)?))
+        .await?;
+    let (prev_link, next_link) = page_links("/reviews/pending-activation", page, total);
+    render(&PendingPage {
+        ctx,
+        rows,
+        total,
+        page,
+        prev_link,
+        next_link,
+        can_edit: user.can(Permission::EditCustomers),
+        now: crate::db::now(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CallbackInput {
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /reviews/pending-activation/{code}/callback`: reached (an interaction, which
+/// makes the customer active) or no answer (the attempt is noted).
+pub async fn callback(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    code: Code,
+    Form(input): Form<CallbackInput>,
+) -> Result<HttpResponse, AppError> {
+    let customer = load(&state, &user, code.into_inner()).await?;
+    customer_service::ensure_editable(&customer)?;
+    let caller = caller(&req, &user);
+    let reached = match input.outcome.as_str() {
+        "reached" => true,
+        "no_answer" => false,
+        _ => {
+            return Err(AppError::BadRequest(
+                "outcome must be reached or no_answer".into(),
+            ))
+        }
+    };
+    let note = input.note.trim().to_string();
+    let stored = customer.clone();
+    state
+        .db(move |c| {
+            if reached {
+                let summary = if note.is_empty() {
+                    "回访 / callback".to_string()
+                } else {
+                    note
+                };
+                let interaction = InteractionInput {
+                    occurred_on: today().to_string(),
+                    channel: "call".into(),
+                    summary,
+                };
+                customer_service::log_interaction(c, &caller, &stored, &interaction, today())?;
+                reviews::set_callback(c, stored.id)?;
+                Ok(())
+            } else {
+                service::callback_attempt(c, &caller, &stored, &note)
+            }
+        })
+        .await?;
+    let key = if reached {
+        "flash-callback-reached"
+    } else {
+        "flash-callback-noted"
+    };
+    session.flash(
+        FlashKind::Success,
+        ctx.t_args(key, &[("code", customer.code.clone())]),
+    )?;
+    Ok(see_other("/reviews/pending-activation"))
+}
+
+/// `GET /reviews/cleanup`
+pub async fn cleanup(
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let page = page_number(query.get("page").map(String::as_str));
+    cleanup_page(
+        ctx,
+        user,
+        state,
+        page,
+        LegalReviewInput::default(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+async fn cleanup_page(
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    page: i64,
+    legal: LegalReviewInput,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let office = user.office_id;
+    let ((rows, total), awaiting, approved, recent) = state
+        .db(move |c| {
+            Ok((
+                reviews::cleanup(c, office, page, PER_PAGE)?,
+                reviews::awaiting_review(c, office)?.len(),
+                reviews::approved(c, office)?.len(),
+                reviews::recent_legal_reviews(c, 5)?,
+            ))
+        })
+        .await?;
+    let (prev_link, next_link) = page_links("/reviews/cleanup", page, total);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
+        status,
+        &CleanupPage {
+            ctx,
+            rows,
+            total,
+            page,
+            prev_link,
+            next_link,
+            can_decide: user.can(Permission::DecideCleanup),
+            awaiting_review: awaiting,
+            approved,
+            reviews: recent,
+            legal,
+            errors,
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecideInput {
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `POST /reviews/cleanup/{code}/decide`: keep (active again at once) or propose archiving.
+pub async fn decide(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    code: Code,
+    Form(input): Form<DecideInput>,
+) -> Result<HttpResponse, AppError> {
+    let customer = load(&state, &user, code.into_inner()).await?;
+    let caller = caller(&req, &user);
+    let keep = match input.decision.as_str() {
+        "keep" => true,
+        "archive" => false,
+        _ => {
+            return Err(AppError::BadRequest(
+                "decision must be keep or archive".into(),
+            ))
+        }
+    };
+    let stored = customer.clone();
+    let reason = input.reason.clone();
+    let outcome = state
+        .db(move |c| {
+            if keep {
+                service::keep(c, &caller, &stored, &reason)
+            } else {
+                service::propose_archive(c, &caller, &stored, &reason)
+            }
+        })
+        .await;
+    match outcome {
+        Ok(()) => {
+            let key = if keep {
+                "flash-cleanup-kept"
+            } else {
+                "flash-cleanup-proposed"
+            };
+            session.flash(
+                FlashKind::Success,
+                ctx.t_args(key, &[("code", customer.code.clone())]),
+            )?;
+        }
+        Err(AppError::Invalid(errors)) => {
+            let key = errors.get("reason").unwrap_or("err-page-bad-request");
+            session.flash(
+                FlashKind::Error,
+                format!("{}: {}", customer.code, ctx.t(key)),
+            )?;
+        }
+        Err(other) => return Err(other),
+    }
+    Ok(see_other("/reviews/cleanup"))
+}
+
+/// `POST /reviews/cleanup/legal-review`
+pub async fn legal_review(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    Form(input): Form<LegalReviewInput>,
+) -> Result<HttpResponse, AppError> {
+    let caller = caller(&req, &user);
+    let office = user.office_id;
+    let typed = input.clone();
+    let outcome = state
+        .db(move |c| service::record_legal_review(c, &caller, office, &input, today()))
+        .await;
+    match outcome {
+        Ok(count) => {
+            session.flash(
+                FlashKind::Success,
+                ctx.t_args(
+                    "flash-legal-review-recorded",
+                    &[("count", count.to_string())],
+                ),
+            )?;
+            Ok(see_other("/reviews/cleanup"))
+        }
+        Err(AppError::Invalid(errors)) => cleanup_page(ctx, user, state, 1, typed, errors).await,
+        Err(other) => Err(other),
+    }
+}
+
+/// `POST /reviews/cleanup/archive`: archives every approved customer in one go.
+pub async fn archive(
+    req: HttpRequest,
+    ctx: PageCtx,
+    user: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let caller = caller(&req, &user);
+    let office = user.office_id;
+    let count = state
+        .db(move |c| service::archive_approved(c, &caller, office))
+        .await?;
+    session.flash(
+        FlashKind::Success,
+        ctx.t_args("flash-archived", &[("count", count.to_string())]),
+    )?;
+    Ok(see_other("/reviews/cleanup"))
+}

@@ -1,0 +1,297 @@
+//! Dormancy and the review lists: the sweep that moves silent customers to pending
+//! activation or cleanup, callbacks, and the managers' keep / archive decisions with
+//! their legal review. Every status move is a new version of the record.
+
+use chrono::{Months, NaiveDate};
+
+use super::customers::{amend, Updated};
+use super::Caller;
+use crate::db::customers::{self, Customer};
+use crate::db::{audit_log, reviews, write_tx, DbConnection};
+use crate::domain::audit::{Action, Event};
+use crate::domain::customer::Status;
+use crate::domain::validation::{required_text, FieldErrors};
+use crate::error::AppError;
+
+/// How many customers one query of the sweep takes.
+const BATCH: i64 = 200;
+
+/// What one sweep moved.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Sweep {
+    pub to_pending: i64,
+    pub to_cleanup: i64,
+    /// Customers that could not be moved, with why; the sweep went on.
+    pub skipped: Vec<String>,
+}
+
+/// Moves customers with no interaction for `dormant_months` to pending activation, and
+/// for `cleanup_months` to the cleanup list. A customer whose status changed within
+/// `dormant_months` (kept by a manager, say) stays where they are.
+pub fn sweep(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    today: NaiveDate,
+    dormant_months: u32,
+    cleanup_months: u32,
+) -> Result<Sweep, AppError> {
+    let months_before = |m: u32| today.checked_sub_months(Months::new(m)).unwrap_or(today);
+    let dormant_cutoff = months_before(dormant_months);
+    let cleanup_cutoff = months_before(cleanup_months);
+    let settled_before = dormant_cutoff.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let mut result = Sweep::default();
+    let active = Status::Active.as_str();
+    let pending = Status::PendingActivation.as_str();
+    let passes: [(&[&str], NaiveDate, Status); 2] = [
+        (&[active, pending], cleanup_cutoff, Status::Cleanup),
+        (&[active], dormant_cutoff, Status::PendingActivation),
+    ];
+    for (from, cutoff, to) in passes {
+        let mut after = 0;
+        loop {
+            let ids = reviews::dormant_ids(conn, from, cutoff, settled_before, after, BATCH)?;
+            let Some(&last) = ids.last() else { break };
+            after = last;
+            for id in ids {
+                match move_one(conn, caller, id, to, dormant_months, cleanup_months) {
+                    Ok(true) if to == Status::Cleanup => result.to_cleanup += 1,
+                    Ok(true) => result.to_pending += 1,
+                    Ok(false) => {}
+                    Err(e) => result.skipped.push(format!("customer #{id}: {e:?}")),
+                }
+            }
+        }
+    }
+    Ok(result)
+}
+
+fn move_one(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: i32,
+    to: Status,
+    dormant_months: u32,
+    cleanup_months: u32,
+) -> Result<bool, AppError> {
+    let reason = match to {
+        Status::Cleanup => format!(
+            "{cleanup_months} 个月无互动，转入待清理 / no interaction for {cleanup_months} months: cleanup list"
+        ),
+        _ => format!(
+            "{dormant_months} 个月无互动，转入待激活 / no interaction for {dormant_months} months: pending activation"
+        ),
+    };
+    write_tx(conn, |c| {
+        let Some(current) = customers::find_by_id(c, id)? else {
+            return Ok(false);
+        };
+        let outcome = amend(c, caller, &current, &reason, |f| {
+            f.status = to.as_str().to_string();
+        })?;
+        Ok(matches!(outcome, Updated::Saved(_)))
+    })
+}
+
+/// A callback attempt on the pending-activation list that did not reach the customer
+/// (one that did is logged as an interaction, which makes them active).
+pub fn callback_attempt(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    customer: &Customer,
+    note: &str,
+) -> Result<(), AppError> {
+    let note: String = note.trim().chars().take(200).collect();
+    write_tx(conn, |c| {
+        reviews::set_callback(c, customer.id)?;
+        audit_log::append(
+            c,
+            &Event::new(
+                caller.actor.clone(),
+                Action::CallbackLogged,
+                &customer.code,
+                &caller.address,
+            )
+            .details(note.clone()),
+        )?;
+        Ok(())
+    })
+}
+
+/// Keep: back to active at once, with the reason, as a new version.
+pub fn keep(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    customer: &Customer,
+    reason: &str,
+) -> Result<(), AppError> {
+    let reason = required_reason(reason)?;
+    ensure_on_cleanup_list(customer)?;
+    write_tx(conn, |c| {
+        reviews::forget_decision(c, customer.id)?;
+        amend(
+            c,
+            caller,
+            customer,
+            &format!("保留 / keep: {reason}"),
+            |f| {
+                f.status = Status::Active.as_str().to_string();
+            },
+        )?;
+        log_decision(c, caller, customer, "keep", &reason)
+    })
+}
+
+/// Marks for archiving; the archive itself waits for a legal review.
+pub fn propose_archive(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    customer: &Customer,
+    reason: &str,
+) -> Result<(), AppError> {
+    let reason = required_reason(reason)?;
+    ensure_on_cleanup_list(customer)?;
+    write_tx(conn, |c| {
+        reviews::decide(c, customer.id, "archive", &reason, caller.actor.name())?;
+        log_decision(c, caller, customer, "archive", &reason)
+    })
+}
+
+fn log_decision(
+    c: &mut DbConnection,
+    caller: &Caller,
+    customer: &Customer,
+    decision: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    audit_log::append(
+        c,
+        &Event::new(
+            caller.actor.clone(),
+            Action::CleanupDecided,
+            &customer.code,
+            &caller.address,
+        )
+        .details(format!("{decision}: {reason}")),
+    )?;
+    Ok(())
+}
+
+fn required_reason(reason: &str) -> Result<String, AppError> {
+    let mut errors = FieldErrors::default();
+    let reason = required_text(&mut errors, "reason", reason, 200);
+    errors.into_result(reason).map_err(AppError::Invalid)
+}
+
+fn ensure_on_cleanup_list(customer: &Customer) -> Result<(), AppError> {
+    if customer.status != Status::Cleanup.as_str() {
+        return Err(super::invalid("reason", "err-not-on-cleanup-list"));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct LegalReviewInput {
+    #[serde(default)]
+    pub reviewer: String,
+    #[serde(default)]
+    pub reviewed_on: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records who reviewed the proposed archivings, when, and what they noted; it approves
+/// every proposal in the caller's scope that no review covered yet. Returns how many.
+pub fn record_legal_review(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    office: Option<i32>,
+    input: &LegalReviewInput,
+    today: NaiveDate,
+) -> Result<usize, AppError> {
+    let mut errors = FieldErrors::default();
+    let reviewer = required_text(&mut errors, "reviewer", &input.reviewer, 100);
+    let note = required_text(&mut errors, "note", &input.note, 1000);
+    let reviewed_on = match crate::domain::customer::parse_past_date(&input.reviewed_on, today) {
+        Ok(Some(d)) => d,
+        Ok(None) => {
+            errors.add("reviewed_on", "err-required");
+            today
+        }
+        Err(key) => {
+            errors.add("reviewed_on", key);
+            today
+        }
+    };
+    let (reviewer, note) = errors
+        .into_result((reviewer, note))
+        .map_err(AppError::Invalid)?;
+    write_tx(conn, |c| {
+        let ids = reviews::awaiting_review(c, office)?;
+        if ids.is_empty() {
+            return Err(super::invalid("reviewer", "err-nothing-to-review"));
+        }
+        let review = reviews::record_legal_review(
+            c,
+            &reviewer,
+            reviewed_on,
+            &note,
+            caller.actor.name(),
+            &ids,
+        )?;
+        audit_log::append(
+            c,
+            &Event::new(
+                caller.actor.clone(),
+                Action::LegalReviewRecorded,
+                format!("legal_review:{review}"),
+                &caller.address,
+            )
+            .details(format!(
+                "{} customers; reviewer {reviewer} on {reviewed_on}",
+                ids.len()
+            )),
+        )?;
+        Ok(ids.len())
+    })
+}
+
+/// Archives, in one transaction, every customer whose archiving a legal review approved.
+pub fn archive_approved(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    office: Option<i32>,
+) -> Result<usize, AppError> {
+    write_tx(conn, |c| {
+        let ids = reviews::approved(c, office)?;
+        let mut codes = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let Some(current) = customers::find_by_id(c, *id)? else {
+                continue;
+            };
+            amend(
+                c,
+                caller,
+                &current,
+                "清理归档（已法务审核）/ archived after legal review",
+                |f| {
+                    f.status = Status::Archived.as_str().to_string();
+                },
+            )?;
+            reviews::mark_archived(c, *id)?;
+            codes.push(current.code);
+        }
+        if !codes.is_empty() {
+            audit_log::append(
+                c,
+                &Event::new(
+                    caller.actor.clone(),
+                    Action::CustomersArchived,
+                    format!("{} customers", codes.len()),
+                    &caller.address,
+                )
+                .details(codes.join(",")),
+            )?;
+        }
+        Ok(codes.len())
+    })
+}
