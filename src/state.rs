@@ -8,6 +8,7 @@ use actix_web::web;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::crypto::Keys;
+use crate::db::audit_writer::AuditWriter;
 use crate::db::{DbConnection, DbPool};
 use crate::error::AppError;
 use crate::settings::Settings;
@@ -19,12 +20,15 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub settings: Arc<Settings>,
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Group commit for record views and searches.
+    pub audit: AuditWriter,
 }
 
 impl AppState {
     pub fn new(pool: DbPool, settings: Settings, keys: Keys) -> AppState {
         let per_minute = NonZeroU32::new(settings.login_rate_per_minute).unwrap_or(NonZeroU32::MIN);
         AppState {
+            audit: AuditWriter::start(pool.clone()),
             pool,
             keys: Arc::new(keys),
             login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),

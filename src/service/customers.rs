@@ -429,37 +429,25 @@ pub fn reveal(
     Ok(plain)
 }
 
-/// Logs that a user opened a record.
-pub fn record_view(conn: &mut DbConnection, caller: &Caller, code: &str) -> Result<(), AppError> {
-    audit_log::record(
-        conn,
-        &Event::new(
-            caller.actor.clone(),
-            Action::CustomerViewed,
-            code,
-            &caller.address,
-        ),
-    )?;
-    Ok(())
+/// The log entry of a user opening a record.
+pub fn view_event(caller: &Caller, code: &str) -> Event {
+    Event::new(
+        caller.actor.clone(),
+        Action::CustomerViewed,
+        code,
+        &caller.address,
+    )
 }
 
-/// Logs a search (what was asked; not what was found).
-pub fn record_search(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    query: &str,
-) -> Result<(), AppError> {
-    audit_log::record(
-        conn,
-        &Event::new(
-            caller.actor.clone(),
-            Action::CustomersSearched,
-            "customers",
-            &caller.address,
-        )
-        .details(query),
-    )?;
-    Ok(())
+/// The log entry of a search (its filters, URL-encoded).
+pub fn search_event(caller: &Caller, query: &str) -> Event {
+    Event::new(
+        caller.actor.clone(),
+        Action::CustomersSearched,
+        "customers",
+        &caller.address,
+    )
+    .details(query)
 }
 
 /// Interaction channels, stored as text.

@@ -56,28 +56,35 @@ pub async fn list(
     let caller = caller(&req, &user);
     let logged_query = serde_urlencoded::to_string(&query).unwrap_or_default();
     let office = user.office_id;
-    let (found, total, tag_pairs, community_names, all_tags) = state
-        .db(move |c| {
-            if searched {
-                service::record_search(c, &caller, &logged_query)?;
-            }
-            let (found, total) = customers::search(c, &search, page, PER_PAGE)?;
-            let ids: Vec<i32> = found.iter().map(|f| f.id).collect();
-            let tag_pairs = tags::of_customers(c, &ids)?;
-            let community_names: Vec<String> = match office {
-                Some(o) => communities::of_office(c, o)?
-                    .into_iter()
-                    .map(|c| c.name)
-                    .collect(),
-                None => communities::list(c)?.into_iter().map(|c| c.name).collect(),
-            };
-            let all_tags = tags::all(c)?
+    let search_event = searched.then(|| service::search_event(&caller, &logged_query));
+    let audit = state.audit.clone();
+    let logged = async move {
+        match search_event {
+            Some(event) => audit.log(event).await,
+            None => Ok(()),
+        }
+    };
+    let data = state.db(move |c| {
+        let (found, total) = customers::search(c, &search, page, PER_PAGE)?;
+        let ids: Vec<i32> = found.iter().map(|f| f.id).collect();
+        let tag_pairs = tags::of_customers(c, &ids)?;
+        let community_names: Vec<String> = match office {
+            Some(o) => communities::of_office(c, o)?
                 .into_iter()
-                .map(|t| t.path)
-                .collect::<Vec<_>>();
-            Ok((found, total, tag_pairs, community_names, all_tags))
-        })
-        .await?;
+                .map(|c| c.name)
+                .collect(),
+            None => communities::list(c)?.into_iter().map(|c| c.name).collect(),
+        };
+        let all_tags = tags::all(c)?
+            .into_iter()
+            .map(|t| t.path)
+            .collect::<Vec<_>>();
+        Ok((found, total, tag_pairs, community_names, all_tags))
+    });
+    // The search is logged (group commit) while the results are read.
+    let (logged, data) = tokio::join!(logged, data);
+    logged?;
+    let (found, total, tag_pairs, community_names, all_tags) = data?;
     let rows = found
         .into_iter()
         .map(|c| Row {

@@ -35,21 +35,28 @@ async fn show_page(
     revealed: Option<String>,
     log_view: Option<Caller>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, code) = (customer.id, customer.code.clone());
-    let (tags, contacts, interactions, reports, key_contacts) = state
-        .db(move |c| {
-            if let Some(viewer) = log_view {
-                service::record_view(c, &viewer, &code)?;
-            }
-            Ok((
-                tags::of_customer(c, id)?,
-                customer_contacts::of_customer(c, id)?,
-                interactions::recent(c, id, 50)?,
-                change_reports::open_for_customer(c, id)?,
-                enterprise_contacts::of_customer(c, id)?,
-            ))
-        })
-        .await?;
+    let id = customer.id;
+    let view = log_view.map(|viewer| service::view_event(&viewer, &customer.code));
+    let audit = state.audit.clone();
+    let logged = async move {
+        match view {
+            Some(event) => audit.log(event).await,
+            None => Ok(()),
+        }
+    };
+    let data = state.db(move |c| {
+        Ok((
+            tags::of_customer(c, id)?,
+            customer_contacts::of_customer(c, id)?,
+            interactions::recent(c, id, 50)?,
+            change_reports::open_for_customer(c, id)?,
+            enterprise_contacts::of_customer(c, id)?,
+        ))
+    });
+    // The view is logged (group commit) while the page's data is read.
+    let (logged, data) = tokio::join!(logged, data);
+    logged?;
+    let (tags, contacts, interactions, reports, key_contacts) = data?;
     let page = ShowPage {
         type_label: type_label(&customer.customer_type),
         status_label: status_label(&customer.status),
