@@ -72,6 +72,26 @@ pub fn of_customer(conn: &mut DbConnection, customer_id: i32) -> QueryResult<Vec
 }
 
 /// Records the first contact of a new record (no earlier one to end).
+/// `insert_first` for many records at once (the import): (customer, kind, value).
+pub fn insert_first_many(conn: &mut DbConnection, rows: &[(i32, &str, &str)]) -> QueryResult<()> {
+    let at = now();
+    let values: Vec<_> = rows
+        .iter()
+        .map(|(customer_id, kind, value)| {
+            (
+                customer_contacts::customer_id.eq(*customer_id),
+                customer_contacts::kind.eq(*kind),
+                customer_contacts::value.eq(*value),
+                customer_contacts::valid_from.eq(at),
+            )
+        })
+        .collect();
+    for chunk in values.chunks(super::ROWS_PER_INSERT * 4) {
+        super::insert_rows!(conn, customer_contacts::table, chunk)?;
+    }
+    Ok(())
+}
+
 pub fn insert_first(
     conn: &mut DbConnection,
     customer_id: i32,

@@ -34,6 +34,31 @@ pub struct NewVersion<'a> {
     pub change_report_id: Option<i32>,
 }
 
+/// `insert` for many records at once (the import).
+pub fn insert_many(conn: &mut DbConnection, versions: &[NewVersion]) -> QueryResult<()> {
+    let at = now();
+    let values: Vec<_> = versions
+        .iter()
+        .map(|v| {
+            (
+                customer_versions::customer_id.eq(v.customer_id),
+                customer_versions::version.eq(v.version),
+                customer_versions::changed_at.eq(at),
+                customer_versions::changed_by_id.eq(v.actor.id()),
+                customer_versions::changed_by.eq(v.actor.name()),
+                customer_versions::reason.eq(v.reason),
+                customer_versions::changes.eq(&v.changes),
+                customer_versions::restored_from.eq(v.restored_from),
+                customer_versions::change_report_id.eq(v.change_report_id),
+            )
+        })
+        .collect();
+    for chunk in values.chunks(super::ROWS_PER_INSERT * 2) {
+        super::insert_rows!(conn, customer_versions::table, chunk)?;
+    }
+    Ok(())
+}
+
 pub fn insert(conn: &mut DbConnection, v: &NewVersion) -> QueryResult<()> {
     diesel::insert_into(customer_versions::table)
         .values((

@@ -238,6 +238,61 @@ pub fn update_if_version(
     Ok(updated == 1)
 }
 
+/// Inserts new records with multi-row statements (the import) and returns their ids, in
+/// the order given. Call inside the write transaction that reserved the codes.
+pub fn insert_many(
+    conn: &mut DbConnection,
+    rows: &[(String, CustomerFields)],
+) -> QueryResult<Vec<i32>> {
+    use std::collections::HashMap;
+    let at = now();
+    for chunk in rows.chunks(super::ROWS_PER_INSERT) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(code, fields)| {
+                (
+                    customers::code.eq(code),
+                    fields,
+                    customers::version.eq(1),
+                    customers::search_text.eq(fields.search_text(code)),
+                    customers::created_at.eq(at),
+                    customers::updated_at.eq(at),
+                )
+            })
+            .collect();
+        super::insert_rows!(conn, customers::table, values)?;
+    }
+    let mut ids_by_code: HashMap<String, i32> = HashMap::with_capacity(rows.len());
+    let codes: Vec<&str> = rows.iter().map(|(code, _)| code.as_str()).collect();
+    for chunk in codes.chunks(super::ROWS_PER_INSERT * 10) {
+        let found: Vec<(i32, String)> = customers::table
+            .filter(customers::code.eq_any(chunk))
+            .select((customers::id, customers::code))
+            .load(conn)?;
+        ids_by_code.extend(found.into_iter().map(|(id, code)| (code, id)));
+    }
+    let ids = rows
+        .iter()
+        .map(|(code, _)| ids_by_code.get(code).copied().ok_or(diesel::NotFound))
+        .collect::<QueryResult<Vec<i32>>>()?;
+    let gram_rows: Vec<_> = ids
+        .iter()
+        .zip(rows)
+        .flat_map(|(id, (_, fields))| {
+            grams(&fields.name).into_iter().map(move |gram| {
+                (
+                    customer_grams::gram.eq(gram),
+                    customer_grams::customer_id.eq(*id),
+                )
+            })
+        })
+        .collect();
+    for chunk in gram_rows.chunks(super::ROWS_PER_INSERT * 10) {
+        super::insert_rows!(conn, customer_grams::table, chunk)?;
+    }
+    Ok(ids)
+}
+
 pub fn find_by_id(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Customer>> {
     customers::table
         .find(id)

@@ -25,6 +25,24 @@ pub mod users;
 
 pub use connection::{build_pool, write_tx, Backend, DbConnection, DbPool};
 
+/// A multi-row INSERT (`diesel::insert_into(table).values(&rows)`): diesel builds it per
+/// backend only, so this matches on the connection's variant.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConnection::Sqlite(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
+        }
+    };
+}
+pub(crate) use insert_rows;
+
+/// Rows per multi-row INSERT: SQLite allows 32,766 bound values per statement, and the
+/// widest table (customers) binds 22 per row.
+pub const ROWS_PER_INSERT: usize = 500;
+
 /// Current time as stored: UTC, truncated to microseconds so that SQLite and PostgreSQL
 /// give back exactly what was written (the audit hash depends on it).
 pub fn now() -> chrono::NaiveDateTime {

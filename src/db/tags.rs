@@ -65,6 +65,23 @@ pub fn set_for_customer(
 }
 
 /// Gives a record one more tag (a new record: nothing to replace).
+/// `attach` for many (customer, tag) pairs at once (the import).
+pub fn attach_many(conn: &mut DbConnection, pairs: &[(i32, i32)]) -> QueryResult<()> {
+    let values: Vec<_> = pairs
+        .iter()
+        .map(|(customer_id, tag_id)| {
+            (
+                customer_tags::customer_id.eq(*customer_id),
+                customer_tags::tag_id.eq(*tag_id),
+            )
+        })
+        .collect();
+    for chunk in values.chunks(super::ROWS_PER_INSERT * 10) {
+        super::insert_rows!(conn, customer_tags::table, chunk)?;
+    }
+    Ok(())
+}
+
 pub fn attach(conn: &mut DbConnection, customer_id: i32, tag_id: i32) -> QueryResult<()> {
     diesel::insert_into(customer_tags::table)
         .values((

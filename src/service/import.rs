@@ -294,6 +294,7 @@ fn store(
                 );
             }
         }
+        let mut rows = Vec::with_capacity(batch.len());
         for good in batch.iter() {
             let letter = good.draft.customer_type.code_letter();
             let serial = next_serial
@@ -302,7 +303,13 @@ fn store(
             let code = format!("{letter}-{}-{:06}", today.year(), *serial);
             *serial += 1;
             let fields = to_fields(&good.draft, keys, Status::Active.as_str(), None, false);
-            let customer_id = customers::insert_new(c, &code, &fields)?;
+            rows.push((code, fields));
+        }
+        let ids = customers::insert_many(c, &rows)?;
+        let mut tag_pairs = Vec::new();
+        let mut contacts = Vec::with_capacity(rows.len() * 2);
+        let mut versions = Vec::with_capacity(rows.len());
+        for ((good, (_, fields)), &customer_id) in batch.iter().zip(&rows).zip(&ids) {
             for path in &good.draft.tags {
                 let id = match tag_ids.get(path) {
                     Some(id) => *id,
@@ -312,26 +319,28 @@ fn store(
                         id
                     }
                 };
-                tags::attach(c, customer_id, id)?;
+                tag_pairs.push((customer_id, id));
             }
-            customer_contacts::insert_first(c, customer_id, "phone", &fields.phone)?;
+            contacts.push((customer_id, "phone", fields.phone.as_str()));
             if let Some(email) = &fields.email {
-                customer_contacts::insert_first(c, customer_id, "email", email)?;
+                contacts.push((customer_id, "email", email.as_str()));
             }
-            let changes = history::diff(&Snapshot::new(), &snapshot(&fields, &good.draft.tags));
-            customer_versions::insert(
-                c,
-                &customer_versions::NewVersion {
-                    customer_id,
-                    version: 1,
-                    actor: &caller.actor,
-                    reason,
-                    changes: history::to_json(&changes),
-                    restored_from: None,
-                    change_report_id: None,
-                },
-            )?;
+            let changes = history::diff(&Snapshot::new(), &snapshot(fields, &good.draft.tags));
+            versions.push(customer_versions::NewVersion {
+                customer_id,
+                version: 1,
+                actor: &caller.actor,
+                reason,
+                changes: history::to_json(&changes),
+                restored_from: None,
+                change_report_id: None,
+            });
         }
+        tag_pairs.sort_unstable();
+        tag_pairs.dedup();
+        tags::attach_many(c, &tag_pairs)?;
+        customer_contacts::insert_first_many(c, &contacts)?;
+        customer_versions::insert_many(c, &versions)?;
         Ok(())
     })?;
     batch.clear();

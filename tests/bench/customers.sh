@@ -153,7 +153,9 @@ start_server() {
     SERVER_LOG="$WORK/$1.server.log"
     # Not through dossier(): env execs the binary, so $! is the server itself (for
     # kill and /proc/PID/status), and it must not run under a time limit.
-    DOSSIER_LOG=warn env ${DB_URL:+DATABASE_URL=$DB_URL} \
+    # No scheduler: its catch-up at start (backup, dormancy sweep of the generated data)
+    # would load the machine during the measured runs.
+    DOSSIER_LOG=warn DOSSIER_SCHEDULER=false env ${DB_URL:+DATABASE_URL=$DB_URL} \
         "$BIN" --data-dir "$DATA" serve --bind 127.0.0.1:0 >"$SERVER_LOG" 2>&1 &
     SERVER_PID=$!
     local port="" deadline=$((SECONDS + 60))
