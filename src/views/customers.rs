@@ -342,9 +342,28 @@ pub struct ShowPage {
     pub can_edit: bool,
     pub can_reveal: bool,
     pub revealed: Option<String>,
-    pub today: String,
     pub channels: [(&'static str, &'static str); 5],
     pub now: NaiveDateTime,
+    pub forms: RecordForms,
+}
+
+/// The record page's two small forms, as typed, and their errors (empty on a first view).
+#[derive(Debug, Clone, Default)]
+pub struct RecordForms {
+    pub interaction: crate::service::customers::InteractionInput,
+    pub report: crate::service::customers::ReportInput,
+    pub errors: FieldErrors,
+}
+
+impl RecordForms {
+    /// Blank forms dated today.
+    pub fn today(today: &str) -> RecordForms {
+        let mut forms = RecordForms::default();
+        forms.interaction.occurred_on = today.to_string();
+        forms.interaction.channel = "call".into();
+        forms.report.reported_on = today.to_string();
+        forms
+    }
 }
 
 impl ShowPage {

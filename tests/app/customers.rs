@@ -1119,3 +1119,57 @@ async fn a_manager_moves_a_top_level_tag_into_the_tree_and_its_records_follow(
         .iter()
         .any(|(a, t, d)| a == "tag_moved" && t == "tag:欠费风险" && d.contains("风险/欠费")));
 }
+
+#[rstest]
+#[tokio::test]
+async fn a_refused_interaction_or_report_shows_the_record_again_with_what_was_typed(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    let code = create(&app, &clerk, &person("秦表单", "13900000031")).await;
+    let response = post(
+        &app,
+        &clerk,
+        &format!("/customers/{code}/interactions"),
+        &[
+            ("occurred_on", "2099-01-01".into()),
+            ("channel", "visit".into()),
+            ("summary", "上门查看漏水".into()),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("上门查看漏水"), "the summary is kept");
+    assert!(page.contains("2099-01-01"), "the date is kept");
+    assert!(
+        page.contains(r#"value="visit" selected"#),
+        "the channel is kept"
+    );
+    assert!(page.contains("field-error"), "a message by the field");
+    let response = post(
+        &app,
+        &clerk,
+        &format!("/customers/{code}/changes"),
+        &[
+            ("reported_on", "2026-01-01".into()),
+            ("description", "  ".into()),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("2026-01-01"));
+    let stored = customers::find_by_code(&mut app.conn(), &code)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.last_interaction_at.map(|d| d.to_string()).as_deref(),
+        Some("2025-06-01")
+    );
+    assert!(!log_actions(&app)
+        .iter()
+        .any(|(a, _, _)| a == "interaction_logged" || a == "change_reported"));
+}

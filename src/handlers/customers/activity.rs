@@ -1,5 +1,6 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::record::show_page;
 use super::{load, today, Code};
 use crate::db::change_reports;
 use crate::domain::role::Permission;
@@ -8,7 +9,7 @@ use crate::handlers::caller;
 use crate::service::customers::{self as service, InteractionInput, ReportInput};
 use crate::service::key_contacts::{self, KeyContactInput};
 use crate::state::AppState;
-use crate::views::customers::ChangesPage;
+use crate::views::customers::{ChangesPage, RecordForms};
 use crate::views::{render, see_other, PageCtx};
 use crate::web::current_user::CurrentUser;
 use crate::web::form::Form;
@@ -35,7 +36,8 @@ fn flash_outcome(
     }
 }
 
-/// `POST /customers/{code}/interactions`
+/// `POST /customers/{code}/interactions`: a refused entry shows the record again with
+/// what was typed and the message by its field.
 pub async fn add_interaction(
     req: HttpRequest,
     ctx: PageCtx,
@@ -46,18 +48,25 @@ pub async fn add_interaction(
     Form(input): Form<InteractionInput>,
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, code.into_inner()).await?;
-    let (caller, stored) = (caller(&req, &user), customer.clone());
+    let (caller, stored, typed) = (caller(&req, &user), customer.clone(), input.clone());
     let outcome = state
         .db(move |c| service::log_interaction(c, &caller, &stored, &input, today()))
         .await;
-    flash_outcome(
-        &ctx,
-        &session,
-        outcome,
-        "flash-interaction-logged",
-        &["occurred_on", "channel", "summary"],
-    )?;
-    Ok(see_other(&format!("/customers/{}", customer.code)))
+    match outcome {
+        Ok(()) => {
+            session.flash(FlashKind::Success, ctx.t("flash-interaction-logged"))?;
+            Ok(see_other(&format!("/customers/{}", customer.code)))
+        }
+        Err(AppError::Invalid(errors)) => {
+            let forms = RecordForms {
+                interaction: typed,
+                errors,
+                ..RecordForms::today(&today().to_string())
+            };
+            show_page(ctx, &user, &state, customer, None, None, Some(forms)).await
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// `POST /customers/{code}/changes`: a change the customer reported, due in two days.
@@ -71,18 +80,25 @@ pub async fn report_change(
     Form(input): Form<ReportInput>,
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, code.into_inner()).await?;
-    let (caller, stored) = (caller(&req, &user), customer.clone());
+    let (caller, stored, typed) = (caller(&req, &user), customer.clone(), input.clone());
     let outcome = state
         .db(move |c| service::report_change(c, &caller, &stored, &input, today()))
         .await;
-    flash_outcome(
-        &ctx,
-        &session,
-        outcome,
-        "flash-change-reported",
-        &["reported_on", "description"],
-    )?;
-    Ok(see_other(&format!("/customers/{}", customer.code)))
+    match outcome {
+        Ok(()) => {
+            session.flash(FlashKind::Success, ctx.t("flash-change-reported"))?;
+            Ok(see_other(&format!("/customers/{}", customer.code)))
+        }
+        Err(AppError::Invalid(errors)) => {
+            let forms = RecordForms {
+                report: typed,
+                errors,
+                ..RecordForms::today(&today().to_string())
+            };
+            show_page(ctx, &user, &state, customer, None, None, Some(forms)).await
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// `GET /changes`: open reported changes, earliest due (so overdue) first.

@@ -1,3 +1,4 @@
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -15,9 +16,9 @@ use crate::service::customers::{self as service, Updated, CHANNELS};
 use crate::service::Caller;
 use crate::state::AppState;
 use crate::views::customers::{
-    in_form_order, status_label, type_label, HistoryPage, ShowPage, VersionView,
+    in_form_order, status_label, type_label, HistoryPage, RecordForms, ShowPage, VersionView,
 };
-use crate::views::{render, see_other, PageCtx};
+use crate::views::{render, render_status, see_other, PageCtx};
 use crate::web::current_user::CurrentUser;
 use crate::web::form::Form;
 use crate::web::session::{FlashKind, TypedSession};
@@ -25,15 +26,16 @@ use crate::web::session::{FlashKind, TypedSession};
 /// Fewer key contacts than this on an enterprise record shows a badge.
 const KEY_CONTACTS_EXPECTED: usize = 3;
 
-/// The record page. `log_view` names the viewer whose view is logged, on the same
-/// connection as the page's data (the record page is the hottest page).
-async fn show_page(
+/// The record page. `log_view` names the viewer whose view is logged; `forms` holds what
+/// was typed into the page's small forms when one of them was refused (status 422).
+pub(super) async fn show_page(
     ctx: PageCtx,
     user: &CurrentUser,
     state: &AppState,
     customer: Customer,
     revealed: Option<String>,
     log_view: Option<Caller>,
+    forms: Option<RecordForms>,
 ) -> Result<HttpResponse, AppError> {
     let id = customer.id;
     let view = log_view.map(|viewer| service::view_event(&viewer, &customer.code));
@@ -76,9 +78,9 @@ async fn show_page(
         old_contacts: contacts.into_iter().filter(|c| !c.is_valid()).collect(),
         can_edit: user.can(Permission::EditCustomers) && customer.status != "archived",
         can_reveal: user.can(Permission::RevealIdNumbers),
-        today: today().to_string(),
         channels: CHANNELS,
         now: crate::db::now(),
+        forms: RecordForms::today(&today().to_string()),
         ctx,
         customer,
         tags,
@@ -86,7 +88,13 @@ async fn show_page(
         reports,
         revealed,
     };
-    render(&page)
+    match forms {
+        Some(forms) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ShowPage { forms, ..page },
+        ),
+        None => render(&page),
+    }
 }
 
 /// `GET /customers/{code}`: the record, its view logged.
@@ -99,7 +107,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, code.into_inner()).await?;
     let viewer = caller(&req, &user);
-    show_page(ctx, &user, &state, customer, None, Some(viewer)).await
+    show_page(ctx, &user, &state, customer, None, Some(viewer), None).await
 }
 
 #[derive(Deserialize)]
@@ -125,7 +133,7 @@ pub async fn reveal(
         .db(move |c| service::reveal(c, &caller, &keys, &stored, &form.reason))
         .await
     {
-        Ok(plain) => show_page(ctx, &user, &state, customer, Some(plain), None).await,
+        Ok(plain) => show_page(ctx, &user, &state, customer, Some(plain), None, None).await,
         Err(AppError::Invalid(_)) => {
             session.flash(FlashKind::Error, ctx.t("err-reveal-reason"))?;
             Ok(see_other(&format!("/customers/{}", customer.code)))

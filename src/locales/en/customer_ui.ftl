@@ -113,3 +113,5 @@ flash-tag-moved = Tag moved to { $path }.
 err-tag-one = Give one tag path.
 err-tag-inside-itself = A tag cannot move under itself.
 err-tag-exists = That tag exists already.
+customer-reported-on = Reported on
+customer-occurred-on = Date

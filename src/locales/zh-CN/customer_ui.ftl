@@ -113,3 +113,5 @@ flash-tag-moved = 标签已移到 { $path }。
 err-tag-one = 请填写一个标签路径。
 err-tag-inside-itself = 不能把标签移到它自己的下级。
 err-tag-exists = 已有这个标签。
+customer-reported-on = 报告日期
+customer-occurred-on = 日期
