@@ -129,6 +129,37 @@ pub fn find_by_path(conn: &mut DbConnection, path: &str) -> QueryResult<Option<T
 
 /// Moves a tag and its sub-tags under a new path (renaming is a move). Call inside a
 /// transaction; the caller checks that `to` is free and not inside the tag itself.
+/// Whether the tag has sub-tags.
+pub fn has_children(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        tags::table.filter(tags::parent_id.eq(id)),
+    ))
+    .get_result(conn)
+}
+
+/// Gives every record tagged `from` the tag `into` instead, then removes `from`. Returns
+/// how many records it moved. `from` must have no sub-tags.
+pub fn merge_into(conn: &mut DbConnection, from: &Tag, into: &Tag) -> QueryResult<usize> {
+    let already: std::collections::HashSet<i32> = customer_tags::table
+        .filter(customer_tags::tag_id.eq(into.id))
+        .select(customer_tags::customer_id)
+        .load::<i32>(conn)?
+        .into_iter()
+        .collect();
+    let moving: Vec<(i32, i32)> = customer_tags::table
+        .filter(customer_tags::tag_id.eq(from.id))
+        .select(customer_tags::customer_id)
+        .load::<i32>(conn)?
+        .into_iter()
+        .filter(|id| !already.contains(id))
+        .map(|id| (id, into.id))
+        .collect();
+    attach_many(conn, &moving)?;
+    diesel::delete(customer_tags::table.filter(customer_tags::tag_id.eq(from.id))).execute(conn)?;
+    diesel::delete(tags::table.find(from.id)).execute(conn)?;
+    Ok(moving.len())
+}
+
 pub fn move_to(conn: &mut DbConnection, tag: &Tag, to: &str) -> QueryResult<()> {
     let parent_id = match to.rsplit_once('/') {
         Some((parent, _)) => Some(ensure(conn, parent)?),

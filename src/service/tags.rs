@@ -6,7 +6,8 @@ use crate::domain::audit::{Action, Event};
 use crate::domain::customer::parse_tags;
 use crate::error::AppError;
 
-/// Moves tag `id` (with its sub-tags) to the path typed, e.g. `欠费风险` → `风险/欠费`.
+/// Moves tag `id` (with its sub-tags) to the path typed, e.g. `欠费风险` → `风险/欠费`; onto
+/// an existing tag it merges the two.
 pub fn move_tag(
     conn: &mut DbConnection,
     caller: &Caller,
@@ -28,17 +29,27 @@ pub fn move_tag(
         if to.starts_with(&format!("{}/", tag.path)) {
             return Err(invalid("path", "err-tag-inside-itself"));
         }
-        if tags::find_by_path(c, &to)?.is_some() {
-            return Err(invalid("path", "err-tag-exists"));
-        }
-        tags::move_to(c, &tag, &to)?;
+        // Onto an existing tag: the two become one (an imported 欠费风险 joins 风险/欠费).
+        let details = match tags::find_by_path(c, &to)? {
+            Some(into) => {
+                if tags::has_children(c, tag.id)? {
+                    return Err(invalid("path", "err-tag-merge-children"));
+                }
+                let moved = tags::merge_into(c, &tag, &into)?;
+                format!("merged into {to} ({moved} records)")
+            }
+            None => {
+                tags::move_to(c, &tag, &to)?;
+                format!("moved to {to}")
+            }
+        };
         let event = Event::new(
             caller.actor.clone(),
             Action::TagMoved,
             format!("tag:{}", tag.path),
             &caller.address,
         )
-        .details(format!("moved to {to}"));
+        .details(details);
         audit_log::append(c, &event)?;
         Ok(to)
     })

@@ -1105,16 +1105,17 @@ async fn a_manager_moves_a_top_level_tag_into_the_tree_and_its_records_follow(
         .contains(&code));
 
     let tree = app.get_html(&manager, "/tags").await;
+    // Onto an existing tag with sub-tags of its own: refused (merging is for leaves).
     let clash = post(
         &app,
         &manager,
-        &format!("/tags/{}/move", id_of(&tree, "风险/欠费")),
-        &[("path", "客户价值/高净值".into())],
+        &format!("/tags/{}/move", id_of(&tree, "客户价值/高净值")),
+        &[("path", "风险/欠费".into())],
     )
     .await;
     assert_eq!(clash.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = clash.text().await.unwrap();
-    assert!(page.contains("已有这个标签") && page.contains("value=\"客户价值/高净值\""));
+    assert!(page.contains("只有没有子标签的标签才能合并") && page.contains("value=\"风险/欠费\""));
     assert!(log_actions(&app)
         .iter()
         .any(|(a, t, d)| a == "tag_moved" && t == "tag:欠费风险" && d.contains("风险/欠费")));
@@ -1172,4 +1173,60 @@ async fn a_refused_interaction_or_report_shows_the_record_again_with_what_was_ty
     assert!(!log_actions(&app)
         .iter()
         .any(|(a, _, _)| a == "interaction_logged" || a == "change_reported"));
+}
+
+#[rstest]
+#[tokio::test]
+async fn moving_a_tag_onto_an_existing_one_merges_them(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let manager = app.login_as(Role::Manager).await;
+    let imported = create(
+        &app,
+        &manager,
+        &with(person("蒋导入", "13900000041"), "tags", "欠费风险"),
+    )
+    .await;
+    let both = create(
+        &app,
+        &manager,
+        &with(
+            person("沈两个", "13900000042"),
+            "tags",
+            "欠费风险;风险/欠费",
+        ),
+    )
+    .await;
+    let tree = app.get_html(&manager, "/tags").await;
+    let flat = tree
+        .split("/tags/")
+        .skip(1)
+        .find(|chunk| chunk.contains("value=\"欠费风险\""))
+        .and_then(|chunk| chunk.split('/').next())
+        .expect("the imported tag has a move form")
+        .to_string();
+    let response = post(
+        &app,
+        &manager,
+        &format!("/tags/{flat}/move"),
+        &[("path", "风险/欠费".into())],
+    )
+    .await;
+    assert_eq!(location(&response), "/tags");
+    let tree = app.get_html(&manager, "/tags").await;
+    assert!(
+        !tree.contains("value=\"欠费风险\""),
+        "the imported tag is gone"
+    );
+    let found = app.get_html(&manager, "/customers?tag=风险/欠费").await;
+    assert!(
+        found.contains(&imported) && found.contains(&both),
+        "{found}"
+    );
+    assert!(log_actions(&app)
+        .iter()
+        .any(|(a, _, d)| a == "tag_moved" && d.starts_with("merged into 风险/欠费")));
 }

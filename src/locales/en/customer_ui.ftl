@@ -104,7 +104,7 @@ err-contact-reach = Give a phone or an email.
 
 nav-tags = Tags
 tags-title = Tag tree
-tags-hint = Tags have levels separated by "/", e.g. 风险/欠费. New tags from imports land at the top; move them here, sub-tags move with them.
+tags-hint = Tags have levels separated by "/", e.g. 风险/欠费. New tags from imports land at the top; move them here, sub-tags move with them. Moving a tag onto one that exists merges the two.
 tags-records = Records
 tags-move = Move/rename
 tags-new-path = New full path
@@ -112,6 +112,6 @@ tags-none = No tags yet.
 flash-tag-moved = Tag moved to { $path }.
 err-tag-one = Give one tag path.
 err-tag-inside-itself = A tag cannot move under itself.
-err-tag-exists = That tag exists already.
 customer-reported-on = Reported on
 customer-occurred-on = Date
+err-tag-merge-children = Only a tag without sub-tags can be merged into another; move its sub-tags first.

@@ -104,7 +104,7 @@ err-contact-reach = 请至少填写电话或邮箱中的一项。
 
 nav-tags = 标签
 tags-title = 标签树
-tags-hint = 标签用“/”分级，例如 风险/欠费。导入时出现的新标签放在最上层，可在这里移到合适的位置；子标签随之移动。
+tags-hint = 标签用“/”分级，例如 风险/欠费。导入时出现的新标签放在最上层，可在这里移到合适的位置；子标签随之移动。移到已有的标签上则两者合并。
 tags-records = 档案数
 tags-move = 移动/改名
 tags-new-path = 新的完整路径
@@ -112,6 +112,6 @@ tags-none = 还没有标签。
 flash-tag-moved = 标签已移到 { $path }。
 err-tag-one = 请填写一个标签路径。
 err-tag-inside-itself = 不能把标签移到它自己的下级。
-err-tag-exists = 已有这个标签。
 customer-reported-on = 报告日期
 customer-occurred-on = 日期
+err-tag-merge-children = 只有没有子标签的标签才能合并到另一个标签；请先移走它的子标签。
