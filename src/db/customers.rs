@@ -293,6 +293,18 @@ pub fn insert_many(
     Ok(ids)
 }
 
+/// Raises the record's version (a change kept outside its own columns, such as its key
+/// contacts) and returns the new number.
+pub fn bump_version(conn: &mut DbConnection, id: i32) -> QueryResult<i32> {
+    diesel::update(customers::table.find(id))
+        .set((
+            customers::version.eq(customers::version + 1),
+            customers::updated_at.eq(now()),
+        ))
+        .returning(customers::version)
+        .get_result(conn)
+}
+
 pub fn find_by_id(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Customer>> {
     customers::table
         .find(id)

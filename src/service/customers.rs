@@ -8,14 +8,17 @@ use super::Caller;
 use crate::crypto::Keys;
 use crate::db::customers::{self, Customer, CustomerFields};
 use crate::db::{
-    audit_log, change_reports, customer_contacts, customer_versions, interactions, tags, write_tx,
-    DbConnection,
+    audit_log, change_reports, customer_contacts, customer_versions, enterprise_contacts,
+    interactions, tags, write_tx, DbConnection,
 };
 use crate::domain::audit::{Action, Event};
 use crate::domain::customer::{mask_id_number, CustomerDraft, Status};
 use crate::domain::history::{self, Change, Snapshot};
 use crate::domain::validation::{required_text, FieldErrors};
 use crate::error::AppError;
+
+/// The field name under which versions record key-contact changes.
+const KEY_CONTACTS: &str = "key_contacts";
 
 /// How long a reported change may wait before it is overdue.
 pub const CHANGE_DEADLINE_HOURS: i64 = 48;
@@ -259,6 +262,7 @@ pub fn update(
             &reason,
             None,
             report_id,
+            Vec::new(),
         )
     })
 }
@@ -275,11 +279,13 @@ fn save(
     reason: &str,
     restored_from: Option<i32>,
     report_id: Option<i32>,
+    extra: Vec<Change>,
 ) -> Result<Updated, AppError> {
-    let changes = history::diff(
+    let mut changes = history::diff(
         &snapshot(&CustomerFields::from(current), current_tags),
         &snapshot(fields, new_tags),
     );
+    changes.extend(extra);
     if changes.is_empty() {
         return Ok(Updated::Unchanged);
     }
@@ -352,6 +358,7 @@ pub fn amend(
         reason,
         None,
         None,
+        Vec::new(),
     )
 }
 
@@ -381,10 +388,25 @@ pub fn restore(
         let current_tags = tags::of_customer(c, current.id)?;
         let current_fields = CustomerFields::from(&current);
         let mut state = snapshot(&current_fields, &current_tags);
+        let current_contacts = enterprise_contacts::to_version_value(
+            &enterprise_contacts::of_customer(c, current.id)?,
+        );
+        state.insert(KEY_CONTACTS.into(), current_contacts.clone());
         for newer in customer_versions::newer_than(c, current.id, version)? {
             history::undo(&mut state, &history::from_json(&newer.changes));
         }
         let (fields, tags) = from_snapshot(&state, &current_fields);
+        let old_contacts = state.get(KEY_CONTACTS).cloned().flatten();
+        let mut extra = Vec::new();
+        if old_contacts != current_contacts {
+            let contacts = enterprise_contacts::from_version_value(old_contacts.as_deref());
+            enterprise_contacts::replace_all(c, current.id, &contacts)?;
+            extra.push(Change {
+                field: KEY_CONTACTS.into(),
+                old: current_contacts,
+                new: old_contacts,
+            });
+        }
         save(
             c,
             caller,
@@ -395,6 +417,7 @@ pub fn restore(
             &reason,
             Some(version),
             None,
+            extra,
         )
     })
 }

@@ -2,9 +2,12 @@
 
 use super::Caller;
 use crate::db::customers::Customer;
-use crate::db::{audit_log, enterprise_contacts, write_tx, DbConnection};
+use crate::db::{
+    audit_log, customer_versions, customers, enterprise_contacts, write_tx, DbConnection,
+};
 use crate::domain::audit::{Action, Event};
 use crate::domain::customer::{normalize_email, normalize_phone, CustomerType};
+use crate::domain::history::{self, Change};
 use crate::domain::validation::{required_text, FieldErrors};
 use crate::error::AppError;
 
@@ -62,16 +65,10 @@ pub fn add(
         return Err(AppError::Invalid(errors));
     }
     write_tx(conn, |c| {
+        let before = enterprise_contacts::of_customer(c, customer.id)?;
         enterprise_contacts::insert(c, customer.id, &name, &title, &phone, &email)?;
-        let event = Event::new(
-            caller.actor.clone(),
-            Action::CustomerUpdated,
-            &customer.code,
-            &caller.address,
-        )
-        .details(format!("key contact added: {name} {title}"));
-        audit_log::append(c, &event)?;
-        Ok(())
+        let what = format!("key contact added: {name} {title}");
+        record_version(c, caller, customer, &before, &what)
     })
 }
 
@@ -88,18 +85,48 @@ pub fn remove(
             .into_iter()
             .find(|k| k.id == id)
             .ok_or(AppError::NotFound)?;
+        let before = enterprise_contacts::of_customer(c, customer.id)?;
         enterprise_contacts::delete(c, customer.id, id)?;
-        let event = Event::new(
-            caller.actor.clone(),
-            Action::CustomerUpdated,
-            &customer.code,
-            &caller.address,
-        )
-        .details(format!(
-            "key contact removed: {} {}",
-            contact.name, contact.title
-        ));
-        audit_log::append(c, &event)?;
-        Ok(())
+        let what = format!("key contact removed: {} {}", contact.name, contact.title);
+        record_version(c, caller, customer, &before, &what)
     })
+}
+
+/// A key-contact change is a version of the record like any other, so the history shows
+/// it and a restore brings the contacts back.
+fn record_version(
+    c: &mut DbConnection,
+    caller: &Caller,
+    customer: &Customer,
+    before: &[enterprise_contacts::KeyContact],
+    what: &str,
+) -> Result<(), AppError> {
+    let after = enterprise_contacts::of_customer(c, customer.id)?;
+    let change = Change {
+        field: "key_contacts".into(),
+        old: enterprise_contacts::to_version_value(before),
+        new: enterprise_contacts::to_version_value(&after),
+    };
+    let version = customers::bump_version(c, customer.id)?;
+    customer_versions::insert(
+        c,
+        &customer_versions::NewVersion {
+            customer_id: customer.id,
+            version,
+            actor: &caller.actor,
+            reason: what,
+            changes: history::to_json(&[change]),
+            restored_from: None,
+            change_report_id: None,
+        },
+    )?;
+    let event = Event::new(
+        caller.actor.clone(),
+        Action::CustomerUpdated,
+        &customer.code,
+        &caller.address,
+    )
+    .details(format!("v{version}; {what}"));
+    audit_log::append(c, &event)?;
+    Ok(())
 }

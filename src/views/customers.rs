@@ -227,7 +227,7 @@ pub fn form_fields(input: &CustomerInput, id_placeholder: Option<&str>) -> Vec<F
 }
 
 /// Fields in the form's order, so history and conflicts read like the form.
-const FIELD_ORDER: [&str; 18] = [
+const FIELD_ORDER: [&str; 19] = [
     "name",
     "type",
     "role",
@@ -246,6 +246,7 @@ const FIELD_ORDER: [&str; 18] = [
     "last_verified_at",
     "notes",
     "status",
+    "key_contacts",
 ];
 
 /// Sorts changes into the form's order.
@@ -264,6 +265,24 @@ pub fn display_value(ctx: &PageCtx, field: &str, value: Option<&str>) -> String 
     let Some(value) = value else {
         return String::new();
     };
+    if field == "key_contacts" {
+        return crate::db::enterprise_contacts::from_version_value(Some(value))
+            .iter()
+            .map(|k| {
+                [
+                    k.name.as_str(),
+                    k.title.as_str(),
+                    k.phone.as_str(),
+                    k.email.as_str(),
+                ]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
     let key = match field {
         "type" => value.parse::<CustomerType>().ok().map(|t| t.label_key()),
         "role" => value.parse::<OccupantRole>().ok().map(|r| r.label_key()),
@@ -295,6 +314,7 @@ pub fn field_label_key(field: &str) -> &'static str {
         "last_verified_at" => "customer-last-verified",
         "notes" => "customer-notes",
         "status" => "customer-status",
+        "key_contacts" => "customer-key-contacts",
         _ => "customer-field",
     }
 }

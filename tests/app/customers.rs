@@ -936,6 +936,41 @@ async fn an_enterprise_shows_missing_key_contacts_until_it_has_three(
             && !full.contains("关键联系人不足")
     );
 
+    // Each key-contact change is a version: the history shows it, a restore undoes it.
+    let removal = full
+        .split(&format!("/customers/{code}/contacts/"))
+        .nth(2)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the second contact has a remove form")
+        .to_string();
+    let removed = post(
+        &app,
+        &clerk,
+        &format!("/customers/{code}/contacts/{removal}/remove"),
+        &[],
+    )
+    .await;
+    assert_redirect_to(&removed, &page);
+    assert!(!app.get_html(&clerk, &page).await.contains("陈会计"));
+    let history = app
+        .get_html(&clerk, &format!("/customers/{code}/history"))
+        .await;
+    assert!(
+        history.contains("key contact removed: 陈会计") && history.contains("关键联系人"),
+        "{history}"
+    );
+    let manager = app.login_as(Role::Manager).await;
+    let restored = post(
+        &app,
+        &manager,
+        &format!("/customers/{code}/restore/4"),
+        &[("reason", "误删联系人".into())],
+    )
+    .await;
+    assert_eq!(restored.status(), StatusCode::SEE_OTHER);
+    let back = app.get_html(&clerk, &page).await;
+    assert!(back.contains("陈会计") && back.contains("刘经理"), "{back}");
+
     let person_code = create(&app, &clerk, &person("个人客户", "13900000009")).await;
     let refused = post(
         &app,
