@@ -151,6 +151,8 @@ add_clerk() {
 # for /healthz. Sets SERVER_PID and BASE.
 start_server() {
     SERVER_LOG="$WORK/$1.server.log"
+    # Made here: the background server opens it a moment later than the loop below reads.
+    : >"$SERVER_LOG"
     # Not through dossier(): env execs the binary, so $! is the server itself (for
     # kill and /proc/PID/status), and it must not run under a time limit.
     # No scheduler: its catch-up at start (backup, dormancy sweep of the generated data)
