@@ -1,4 +1,5 @@
 //! The admin's pages: users and offices. None of them touches customer data.
 
 pub mod offices;
+pub mod outbox;
 pub mod users;
