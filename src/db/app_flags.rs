@@ -51,7 +51,12 @@ pub fn set_mail_paused(
 ) -> QueryResult<()> {
     use crate::domain::audit::{Action, Event};
     super::write_tx(conn, |c| {
-        set(c, MAIL_PAUSED, if paused { "true" } else { "false" }, actor.name())?;
+        set(
+            c,
+            MAIL_PAUSED,
+            if paused { "true" } else { "false" },
+            actor.name(),
+        )?;
         let action = if paused {
             Action::MailPaused
         } else {

@@ -146,7 +146,13 @@ pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Mail>> {
         .optional()
 }
 
-fn log(conn: &mut DbConnection, actor: Actor, action: Action, mail: &Mail, details: &str) -> QueryResult<i64> {
+fn log(
+    conn: &mut DbConnection,
+    actor: Actor,
+    action: Action,
+    mail: &Mail,
+    details: &str,
+) -> QueryResult<i64> {
     let mut text = format!("{} {}", mail.kind, mail.customer_code);
     if !details.is_empty() {
         text.push(' ');
@@ -178,7 +184,13 @@ pub fn expire_leases(conn: &mut DbConnection, batch: i64) -> QueryResult<usize> 
                     outbox::updated_at.eq(at),
                 ))
                 .execute(c)?;
-            log(c, Actor::System, Action::MailUnknown, mail, "lease expired mid-send")?;
+            log(
+                c,
+                Actor::System,
+                Action::MailUnknown,
+                mail,
+                "lease expired mid-send",
+            )?;
         }
         Ok(expired.len())
     })
@@ -218,7 +230,13 @@ pub fn claim_due(conn: &mut DbConnection, batch: i64, lease: Duration) -> QueryR
             .select(Mail::as_select())
             .load(c)?;
         for mail in &claimed {
-            log(c, Actor::System, Action::MailSending, mail, &format!("attempt={}", mail.attempts))?;
+            log(
+                c,
+                Actor::System,
+                Action::MailSending,
+                mail,
+                &format!("attempt={}", mail.attempts),
+            )?;
         }
         Ok(claimed)
     })
@@ -237,7 +255,12 @@ pub enum Settled {
 /// Records the outcome of the attempt that claimed `mail`, logged. Only the claim that
 /// made the attempt may settle it: a row someone changed meanwhile is left alone and
 /// `false` returned.
-pub fn settle(conn: &mut DbConnection, mail: &Mail, settled: &Settled, answer: &str) -> QueryResult<bool> {
+pub fn settle(
+    conn: &mut DbConnection,
+    mail: &Mail,
+    settled: &Settled,
+    answer: &str,
+) -> QueryResult<bool> {
     write_tx(conn, |c| {
         let at = now();
         let row = outbox::table
@@ -274,7 +297,11 @@ pub fn settle(conn: &mut DbConnection, mail: &Mail, settled: &Settled, answer: &
                 .execute(c)?,
             Settled::NotTried(next) => diesel::update(row)
                 .set((
-                    outbox::state.eq(if mail.attempts > 1 { "retrying" } else { "queued" }),
+                    outbox::state.eq(if mail.attempts > 1 {
+                        "retrying"
+                    } else {
+                        "queued"
+                    }),
                     outbox::attempts.eq(outbox::attempts - 1),
                     outbox::next_attempt_at.eq(next),
                     outbox::lease_until.eq(none),
@@ -330,8 +357,13 @@ pub fn requeue(
             .execute(c)?;
         audit_log::append(
             c,
-            &Event::new(actor.clone(), Action::MailRetryRequested, format!("mail:{id}"), address)
-                .details(format!("{} {} was={state}", mail.kind, mail.customer_code)),
+            &Event::new(
+                actor.clone(),
+                Action::MailRetryRequested,
+                format!("mail:{id}"),
+                address,
+            )
+            .details(format!("{} {} was={state}", mail.kind, mail.customer_code)),
         )?;
         Ok(Some(state))
     })
@@ -350,8 +382,13 @@ pub fn read_body(
         };
         audit_log::append(
             c,
-            &Event::new(actor.clone(), Action::MailBodyViewed, format!("mail:{id}"), address)
-                .details(format!("{} {}", mail.kind, mail.customer_code)),
+            &Event::new(
+                actor.clone(),
+                Action::MailBodyViewed,
+                format!("mail:{id}"),
+                address,
+            )
+            .details(format!("{} {}", mail.kind, mail.customer_code)),
         )?;
         Ok(Some(mail))
     })

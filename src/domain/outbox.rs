@@ -134,7 +134,10 @@ mod tests {
 
     #[test]
     fn only_failed_and_unknown_mail_may_be_requeued() {
-        let retryable: Vec<_> = MailState::ALL.into_iter().filter(|s| s.can_retry()).collect();
+        let retryable: Vec<_> = MailState::ALL
+            .into_iter()
+            .filter(|s| s.can_retry())
+            .collect();
         assert_eq!(retryable, [MailState::Failed, MailState::Unknown]);
     }
 }

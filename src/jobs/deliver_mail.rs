@@ -28,7 +28,9 @@ const LEASE_MARGIN_SECONDS: i64 = 60;
 pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
     loop {
         let expired = outbox::expire_leases(ctx.conn, 200).context("marking expired leases")?;
-        report.add("unknown", expired as i64);
+        if expired > 0 {
+            report.add("unknown", expired as i64);
+        }
         if expired < 200 {
             break;
         }
@@ -156,7 +158,10 @@ fn settle(
 ) {
     match outbox::settle(ctx.conn, mail, settled, answer) {
         Ok(true) => report.add(count, 1),
-        Ok(false) => report.skip(format!("mail:{}: changed by someone else meanwhile", mail.id)),
+        Ok(false) => report.skip(format!(
+            "mail:{}: changed by someone else meanwhile",
+            mail.id
+        )),
         Err(e) => report.skip(format!("mail:{}: cannot record the outcome: {e}", mail.id)),
     }
 }

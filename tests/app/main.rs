@@ -8,5 +8,6 @@ mod browser;
 mod cli;
 mod customers;
 mod helpers;
+mod mail;
 mod migrations;
 mod pages;

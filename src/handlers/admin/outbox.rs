@@ -59,7 +59,9 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (id, caller) = (id.into_inner(), caller(&req, &me));
     let mail = state
-        .db(move |c| outbox::read_body(c, id, &caller.actor, &caller.address)?.ok_or(AppError::NotFound))
+        .db(move |c| {
+            outbox::read_body(c, id, &caller.actor, &caller.address)?.ok_or(AppError::NotFound)
+        })
         .await?;
     render(&OutboxMailPage { ctx, mail })
 }
@@ -75,7 +77,9 @@ pub async fn retry(
 ) -> Result<HttpResponse, AppError> {
     let (id, caller) = (id.into_inner(), caller(&req, &me));
     let was = state
-        .db(move |c| outbox::requeue(c, id, &caller.actor, &caller.address)?.ok_or(AppError::NotFound))
+        .db(move |c| {
+            outbox::requeue(c, id, &caller.actor, &caller.address)?.ok_or(AppError::NotFound)
+        })
         .await?;
     if was.can_retry() {
         session.flash(
@@ -85,7 +89,10 @@ pub async fn retry(
     } else {
         session.flash(
             FlashKind::Error,
-            ctx.t_args("mail-flash-not-retryable", &[("state", ctx.t(was.label_key()))]),
+            ctx.t_args(
+                "mail-flash-not-retryable",
+                &[("state", ctx.t(was.label_key()))],
+            ),
         )?;
     }
     Ok(see_other("/admin/outbox"))
@@ -123,9 +130,20 @@ async fn set_paused(
 ) -> Result<HttpResponse, AppError> {
     let caller = caller(&req, &me);
     state
-        .db(move |c| Ok(app_flags::set_mail_paused(c, paused, &caller.actor, &caller.address)?))
+        .db(move |c| {
+            Ok(app_flags::set_mail_paused(
+                c,
+                paused,
+                &caller.actor,
+                &caller.address,
+            )?)
+        })
         .await?;
-    let key = if paused { "mail-flash-paused" } else { "mail-flash-resumed" };
+    let key = if paused {
+        "mail-flash-paused"
+    } else {
+        "mail-flash-resumed"
+    };
     session.flash(FlashKind::Success, ctx.t(key))?;
     Ok(see_other("/admin/outbox"))
 }
