@@ -241,6 +241,11 @@ fn queue(app: &TestApp, key: &str, recipient: &str) -> i32 {
 
 /// Runs `deliver-mail` once in this process, with `smtp_url` (or none).
 fn run_job(app: &TestApp, smtp_url: Option<String>) -> Report {
+    run_job_at(app, smtp_url, dossier::db::now())
+}
+
+/// As `run_job`, for the slot given (two runs at once need two slots).
+fn run_job_at(app: &TestApp, smtp_url: Option<String>, slot: chrono::NaiveDateTime) -> Report {
     let mut settings = settings_for(app.backend, app.data_dir.path(), Some(app.db_url.clone()));
     settings.smtp_url = smtp_url;
     let keys = dossier::app::load_keys(&settings).expect("keys");
@@ -253,7 +258,7 @@ fn run_job(app: &TestApp, smtp_url: Option<String>) -> Report {
     let finished = dossier::jobs::execute(
         &mut ctx,
         JobName::DeliverMail,
-        dossier::db::now(),
+        slot,
         Trigger::Manual,
         "test",
     )
@@ -627,4 +632,44 @@ async fn an_admin_sends_a_failed_mail_again_but_not_a_sent_one(
         .get_result(&mut *app.conn())
         .expect("count");
     assert_eq!(count, 1);
+}
+
+#[rstest]
+#[tokio::test]
+async fn two_workers_at_once_send_every_mail_exactly_once(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let smtp = SmtpServer::start("250 OK");
+    const MAILS: usize = 60;
+    for n in 0..MAILS {
+        queue(
+            &app,
+            &format!("reverify:many:{n}"),
+            &format!("c{n}@example.cn"),
+        );
+    }
+    let started = std::time::Instant::now();
+    std::thread::scope(|scope| {
+        for worker in 0..2 {
+            let slot = dossier::db::now() + chrono::Duration::seconds(worker);
+            let (app, url) = (&app, smtp.url());
+            scope.spawn(move || run_job_at(app, Some(url), slot));
+        }
+    });
+    let elapsed = started.elapsed();
+    let mut recipients: Vec<String> = smtp.received().into_iter().flat_map(|m| m.to).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(smtp.received().len(), MAILS, "each mail once");
+    assert_eq!(recipients.len(), MAILS);
+    let sent: i64 = outbox_t::table
+        .filter(outbox_t::state.eq("sent"))
+        .count()
+        .get_result(&mut *app.conn())
+        .expect("count");
+    assert_eq!(sent, MAILS as i64);
+    eprintln!("{backend:?}: {MAILS} mails by two workers in {elapsed:?}");
 }
