@@ -103,6 +103,16 @@ pub fn mask_recipient(address: &str) -> String {
     }
 }
 
+/// A relay's answer with any echo of the recipient masked ("550 <w***@qq.com>: no such
+/// user"), for the list and the operation log, which admins may read.
+pub fn mask_answer(answer: &str, recipient: &str) -> String {
+    let recipient = recipient.trim();
+    if recipient.is_empty() {
+        return answer.to_string();
+    }
+    answer.replace(recipient, &mask_recipient(recipient))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +140,15 @@ mod tests {
         assert_eq!(mask_recipient("李雷@163.com"), "李***@163.com");
         assert_eq!(mask_recipient("nobody"), "n***");
         assert_eq!(mask_recipient(""), "***");
+    }
+
+    #[test]
+    fn an_answer_that_echoes_the_recipient_is_masked() {
+        assert_eq!(
+            mask_answer("550 5.1.1 <li.lei@163.com>: no such user", "li.lei@163.com"),
+            "550 5.1.1 <l***@163.com>: no such user"
+        );
+        assert_eq!(mask_answer("451 later", ""), "451 later");
     }
 
     #[test]

@@ -2,7 +2,7 @@ use askama::Template;
 
 use super::PageCtx;
 use crate::db::outbox::{Listed, Mail};
-use crate::domain::outbox::{mask_recipient, MailState};
+use crate::domain::outbox::{mask_answer, mask_recipient, MailState};
 use crate::domain::role::Permission;
 
 /// `?state=&page=` as typed.
@@ -40,6 +40,11 @@ impl OutboxPage {
 
     pub fn masked(&self, recipient: &str) -> String {
         mask_recipient(recipient)
+    }
+
+    /// The last SMTP answer, with any echo of the address masked.
+    pub fn answer(&self, mail: &Listed) -> String {
+        mask_answer(&mail.last_answer, &mail.recipient)
     }
 
     pub fn state_label(&self, state: &str) -> String {
