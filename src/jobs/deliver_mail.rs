@@ -10,7 +10,8 @@ use chrono::Duration;
 use lettre::message::Mailbox;
 
 use super::{JobContext, Report};
-use crate::db::outbox::{self, Mail, Settled};
+use crate::db::outbox::delivery::{self, Settled};
+use crate::db::outbox::{self, Mail};
 use crate::db::{app_flags, now};
 use crate::domain::outbox::backoff;
 use crate::mail::send::{send, Outcome, Outgoing};
@@ -27,7 +28,7 @@ const LEASE_MARGIN_SECONDS: i64 = 60;
 
 pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
     loop {
-        let expired = outbox::expire_leases(ctx.conn, 200).context("marking expired leases")?;
+        let expired = delivery::expire_leases(ctx.conn, 200).context("marking expired leases")?;
         if expired > 0 {
             report.add("unknown", expired as i64);
         }
@@ -57,7 +58,7 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
 
     let mut done = 0;
     while done < PER_RUN {
-        let claimed = outbox::claim_due(ctx.conn, BATCH, Duration::minutes(LEASE_MINUTES))
+        let claimed = delivery::claim_due(ctx.conn, BATCH, Duration::minutes(LEASE_MINUTES))
             .context("claiming due mail")?;
         if claimed.is_empty() {
             break;
@@ -156,7 +157,7 @@ fn settle(
     answer: &str,
     count: &'static str,
 ) {
-    match outbox::settle(ctx.conn, mail, settled, answer) {
+    match delivery::settle(ctx.conn, mail, settled, answer) {
         Ok(true) => report.add(count, 1),
         Ok(false) => report.skip(format!(
             "mail:{}: changed by someone else meanwhile",
