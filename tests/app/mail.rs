@@ -400,6 +400,48 @@ async fn a_temporary_refusal_is_retried_later(
     assert_eq!(mail.state, "retrying");
     assert!(mail.last_answer.contains("451"), "{}", mail.last_answer);
     assert!(mail.next_attempt_at > dossier::db::now());
+
+    // The eighth attempt is the last: then a person decides.
+    app.execute_sql(&format!(
+        "UPDATE outbox SET attempts = 7, next_attempt_at = '2020-01-01 00:00:00' WHERE id = {id}"
+    ));
+    let report = run_job(&app, Some(smtp.url()));
+    assert_eq!(report.count("failed"), 1, "{report:?}");
+    let mail = row(&app, id);
+    assert_eq!((mail.state.as_str(), mail.attempts), ("failed", 8));
+    assert!(
+        mail.last_answer.starts_with("gave up after 8 attempts"),
+        "{}",
+        mail.last_answer
+    );
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_mail_to_an_unusable_address_fails_and_the_rest_of_the_batch_goes_out(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let smtp = SmtpServer::start("250 OK");
+    let bad = queue(&app, "reverify:bad", "not an address");
+    let good = queue(&app, "reverify:good", RECIPIENT);
+    let report = run_job(&app, Some(smtp.url()));
+    assert_eq!(
+        (report.count("failed"), report.count("sent")),
+        (1, 1),
+        "{report:?}"
+    );
+    let mail = row(&app, bad);
+    assert_eq!(mail.state, "failed");
+    assert!(
+        mail.last_answer.contains("invalid recipient"),
+        "{}",
+        mail.last_answer
+    );
+    assert_eq!(row(&app, good).state, "sent");
+    assert_eq!(smtp.received().len(), 1);
 }
 
 #[rstest]
@@ -575,6 +617,39 @@ async fn the_outbox_masks_recipients_and_only_a_manager_opens_a_body(
     assert!(one.contains(LINK), "{one}");
     assert!(one.contains(RECIPIENT));
     assert_eq!(actions(&app, id), ["mail_queued", "mail_body_viewed"]);
+}
+
+#[rstest]
+#[tokio::test]
+async fn the_outbox_lists_fifty_mails_a_page_and_filters_by_state(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let first = queue(&app, "reverify:p0", "first@example.cn");
+    for n in 1..55 {
+        queue(&app, &format!("reverify:p{n}"), &format!("c{n}@example.cn"));
+    }
+    app.execute_sql(&format!(
+        "UPDATE outbox SET state = 'failed' WHERE id = {first}"
+    ));
+    let admin = app.login_as(Role::Admin).await;
+    let one = app.get_html(&admin, "/admin/outbox").await;
+    assert!(one.contains("rel=\"next\""));
+    assert!(one.contains("c***@example.cn") && !one.contains("f***@example.cn"));
+    let two = app.get_html(&admin, "/admin/outbox?page=2").await;
+    assert!(two.contains("f***@example.cn") && two.contains("rel=\"prev\""));
+    let failed = app.get_html(&admin, "/admin/outbox?state=failed").await;
+    assert!(failed.contains("f***@example.cn") && !failed.contains("c***@example.cn"));
+    assert!(!failed.contains("rel=\"next\""));
+    let nonsense = app
+        .get_html(&admin, "/admin/outbox?state=lost&page=x")
+        .await;
+    assert!(
+        nonsense.contains("c***@example.cn"),
+        "an unknown filter shows everything"
+    );
 }
 
 #[rstest]
