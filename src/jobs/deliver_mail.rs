@@ -23,16 +23,19 @@ const BATCH: i64 = 10;
 /// At most this many mails per run; the next run (a minute later) goes on.
 const PER_RUN: usize = 500;
 const LEASE_MINUTES: i64 = 5;
+/// Expired leases are marked unknown this many at a time.
+const EXPIRE_BATCH: i64 = 200;
 /// A send is not started with less than this left on its lease.
 const LEASE_MARGIN_SECONDS: i64 = 60;
 
 pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
     loop {
-        let expired = delivery::expire_leases(ctx.conn, 200).context("marking expired leases")?;
+        let expired =
+            delivery::expire_leases(ctx.conn, EXPIRE_BATCH).context("marking expired leases")?;
         if expired > 0 {
             report.add("unknown", expired as i64);
         }
-        if expired < 200 {
+        if (expired as i64) < EXPIRE_BATCH {
             break;
         }
     }
