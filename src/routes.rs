@@ -169,5 +169,26 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route(
             "/admin/offices/{id}/update",
             need(ManageOffices, post().to(admin::offices::update)),
+        )
+        // Mail outbox: the list for admins and managers, bodies for managers only
+        .route(
+            "/admin/outbox",
+            need(ReadOutbox, get().to(admin::outbox::list)),
+        )
+        .route(
+            "/admin/outbox/pause",
+            need(ManageJobs, post().to(admin::outbox::pause)),
+        )
+        .route(
+            "/admin/outbox/resume",
+            need(ManageJobs, post().to(admin::outbox::resume)),
+        )
+        .route(
+            "/admin/outbox/{id}",
+            need(ReadMailBodies, get().to(admin::outbox::show)),
+        )
+        .route(
+            "/admin/outbox/{id}/retry",
+            need(ManageJobs, post().to(admin::outbox::retry)),
         );
 }

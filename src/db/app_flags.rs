@@ -41,3 +41,28 @@ pub fn set(conn: &mut DbConnection, name: &str, value: &str, by: &str) -> QueryR
     }
     Ok(())
 }
+
+/// Pauses or resumes sending, logged with who did it.
+pub fn set_mail_paused(
+    conn: &mut DbConnection,
+    paused: bool,
+    actor: &crate::domain::audit::Actor,
+    address: &str,
+) -> QueryResult<()> {
+    use crate::domain::audit::{Action, Event};
+    super::write_tx(conn, |c| {
+        set(
+            c,
+            MAIL_PAUSED,
+            if paused { "true" } else { "false" },
+            actor.name(),
+        )?;
+        let action = if paused {
+            Action::MailPaused
+        } else {
+            Action::MailResumed
+        };
+        super::audit_log::append(c, &Event::new(actor.clone(), action, "mail", address))?;
+        Ok(())
+    })
+}

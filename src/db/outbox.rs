@@ -1,11 +1,16 @@
 //! `outbox`: mail waiting to go out, written in the same transaction as the change that
-//! causes it. The `deliver-mail` job sends it; `/admin/outbox` shows it.
+//! causes it. The `deliver-mail` job sends it (its claims and outcomes are in
+//! `delivery`); `/admin/outbox` shows it.
 
+pub mod delivery;
+
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::outbox;
-use super::{audit_log, now, DbConnection};
+use super::{audit_log, now, write_tx, DbConnection};
 use crate::domain::audit::{Action, Actor, Event};
+use crate::domain::outbox::MailState;
 
 /// A mail to queue, one per recipient.
 #[derive(Debug, Clone)]
@@ -67,4 +72,145 @@ pub fn enqueue(conn: &mut DbConnection, mail: &NewMail, actor: &Actor) -> QueryR
         .details(format!("{} {}", mail.kind, mail.customer_code)),
     )?;
     Ok(Some(id))
+}
+
+/// One outbox row, body included: for the worker and for a manager reading one mail.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct Mail {
+    pub id: i32,
+    pub kind: String,
+    pub customer_code: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_answer: String,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// One row of the outbox list: no body (it holds customer data).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct Listed {
+    pub id: i32,
+    pub kind: String,
+    pub customer_code: String,
+    pub recipient: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_answer: String,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// The states a mail waits in for its next attempt.
+const DUE: [&str; 2] = ["queued", "retrying"];
+
+/// Mail waiting for its next attempt (queued or retrying), due or not.
+pub fn count_waiting(conn: &mut DbConnection) -> QueryResult<i64> {
+    outbox::table
+        .filter(outbox::state.eq_any(DUE))
+        .count()
+        .get_result(conn)
+}
+
+/// One page of the list, newest first, optionally of one state, and whether there is
+/// a next page (one row more is fetched rather than counting).
+pub fn page(
+    conn: &mut DbConnection,
+    state: Option<MailState>,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<(Vec<Listed>, bool)> {
+    let mut query = outbox::table.select(Listed::as_select()).into_boxed();
+    if let Some(state) = state {
+        query = query.filter(outbox::state.eq(state.as_str()));
+    }
+    let mut rows: Vec<Listed> = query
+        .order(outbox::id.desc())
+        .offset((page - 1).max(0) * per_page)
+        .limit(per_page + 1)
+        .load(conn)?;
+    let more = rows.len() as i64 > per_page;
+    rows.truncate(per_page as usize);
+    Ok((rows, more))
+}
+
+/// One mail, body included.
+pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Mail>> {
+    outbox::table
+        .find(id)
+        .select(Mail::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A person puts a failed or unknown mail back in the queue, due now. Returns the state
+/// the mail was in: the caller refuses any state but failed or unknown (nothing written).
+pub fn requeue(
+    conn: &mut DbConnection,
+    id: i32,
+    actor: &Actor,
+    address: &str,
+) -> QueryResult<Option<MailState>> {
+    write_tx(conn, |c| {
+        let Some(mail) = find(c, id)? else {
+            return Ok(None);
+        };
+        let state: MailState = mail.state.parse().unwrap_or(MailState::Sending);
+        if !state.can_retry() {
+            return Ok(Some(state));
+        }
+        let at = now();
+        diesel::update(outbox::table.find(id))
+            .set((
+                outbox::state.eq("queued"),
+                outbox::next_attempt_at.eq(at),
+                outbox::lease_until.eq(None::<NaiveDateTime>),
+                outbox::updated_at.eq(at),
+            ))
+            .execute(c)?;
+        audit_log::append(
+            c,
+            &Event::new(
+                actor.clone(),
+                Action::MailRetryRequested,
+                format!("mail:{id}"),
+                address,
+            )
+            .details(format!("{} {} was={state}", mail.kind, mail.customer_code)),
+        )?;
+        Ok(Some(state))
+    })
+}
+
+/// Opens one mail's body for a reader, logged in the same transaction.
+pub fn read_body(
+    conn: &mut DbConnection,
+    id: i32,
+    actor: &Actor,
+    address: &str,
+) -> QueryResult<Option<Mail>> {
+    write_tx(conn, |c| {
+        let Some(mail) = find(c, id)? else {
+            return Ok(None);
+        };
+        audit_log::append(
+            c,
+            &Event::new(
+                actor.clone(),
+                Action::MailBodyViewed,
+                format!("mail:{id}"),
+                address,
+            )
+            .details(format!("{} {}", mail.kind, mail.customer_code)),
+        )?;
+        Ok(Some(mail))
+    })
 }

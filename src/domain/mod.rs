@@ -4,6 +4,7 @@ pub mod audit;
 pub mod customer;
 pub mod history;
 pub mod office;
+pub mod outbox;
 pub mod password;
 pub mod role;
 pub mod user;

@@ -75,6 +75,8 @@ pub enum Permission {
     ReadMailBodies,
     /// Decide the cleanup list: keep or archive, legal review, bulk archive.
     DecideCleanup,
+    /// The outbox list (recipients masked, no bodies).
+    ReadOutbox,
 }
 
 /// Which role grants which permission. Admin maintains the system and never reads
@@ -86,6 +88,7 @@ const GRANTS: &[(Role, &[Permission])] = &[
             Permission::ManageUsers,
             Permission::ManageOffices,
             Permission::ManageJobs,
+            Permission::ReadOutbox,
         ],
     ),
     (
@@ -98,6 +101,7 @@ const GRANTS: &[(Role, &[Permission])] = &[
             Permission::ManageTags,
             Permission::ReadMailBodies,
             Permission::DecideCleanup,
+            Permission::ReadOutbox,
         ],
     ),
     (

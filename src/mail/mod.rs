@@ -1,5 +1,8 @@
 //! Outgoing mail: the SMTP address from the settings and the transport built from it.
-//! What to send lives in the outbox (`db::outbox`); the `deliver-mail` job sends it.
+//! What to send lives in the outbox (`db::outbox`); the `deliver-mail` job sends it with
+//! `send::send`.
+
+pub mod send;
 
 use std::time::Duration;
 

@@ -8,6 +8,7 @@ pub mod error;
 pub mod home;
 pub mod jobs;
 pub mod login;
+pub mod outbox;
 pub mod reviews;
 
 use actix_web::dev::Payload;
@@ -32,7 +33,7 @@ pub struct NavItem {
     pub label: &'static str,
 }
 
-const NAV: [(&str, &str, Permission); 10] = [
+const NAV: [(&str, &str, Permission); 11] = [
     ("/", "nav-home", Permission::SignedIn),
     ("/customers", "nav-customers", Permission::ReadCustomers),
     ("/changes", "nav-changes", Permission::ReadCustomers),
@@ -47,6 +48,7 @@ const NAV: [(&str, &str, Permission); 10] = [
     ("/admin/users", "nav-users", Permission::ManageUsers),
     ("/admin/offices", "nav-offices", Permission::ManageOffices),
     ("/admin/jobs", "nav-jobs", Permission::ManageJobs),
+    ("/admin/outbox", "nav-outbox", Permission::ReadOutbox),
 ];
 
 /// What the layout needs on every page.

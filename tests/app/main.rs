@@ -9,6 +9,7 @@ mod cli;
 mod customers;
 mod helpers;
 mod jobs;
+mod mail;
 mod migrations;
 mod pages;
 mod reviews;

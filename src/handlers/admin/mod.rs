@@ -2,4 +2,5 @@
 
 pub mod jobs;
 pub mod offices;
+pub mod outbox;
 pub mod users;

@@ -60,3 +60,4 @@ jobs-recent = Recent runs
 jobs-counts = Counts
 jobs-ran = ran
 jobs-busy = Another run of this job holds this moment; try again.
+nav-outbox = Outbox

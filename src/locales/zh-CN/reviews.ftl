@@ -60,3 +60,4 @@ jobs-recent = 最近运行
 jobs-counts = 计数
 jobs-ran = 已运行
 jobs-busy = 该任务的另一次运行占用了此时刻，请重试。
+nav-outbox = 发件箱
