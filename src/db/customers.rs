@@ -241,6 +241,15 @@ pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<C
         .optional()
 }
 
+/// The record with this id (links and jobs carry ids, pages carry codes).
+pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Customer>> {
+    customers::table
+        .find(id)
+        .select(Customer::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn set_last_interaction(conn: &mut DbConnection, id: i32, on: NaiveDate) -> QueryResult<()> {
     diesel::update(
         customers::table.find(id).filter(

@@ -5,6 +5,7 @@ pub mod customer;
 pub mod history;
 pub mod office;
 pub mod password;
+pub mod reverify;
 pub mod role;
 pub mod user;
 pub mod validation;

@@ -9,6 +9,7 @@ pub mod home;
 pub mod lang;
 pub mod login;
 pub mod logout;
+pub mod reverify;
 
 use actix_web::HttpRequest;
 

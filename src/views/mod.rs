@@ -7,6 +7,7 @@ pub mod customers;
 pub mod error;
 pub mod home;
 pub mod login;
+pub mod reverify;
 
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
