@@ -10,3 +10,4 @@ mod customers;
 mod helpers;
 mod migrations;
 mod pages;
+mod reverify;
