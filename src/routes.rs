@@ -7,7 +7,9 @@ use actix_web::Route;
 
 use crate::domain::role::Permission::{self, *};
 use crate::handlers::customers::{activity, form, list, record, tags};
-use crate::handlers::{account, admin, audit, health, home, lang, login, logout, reviews};
+use crate::handlers::{
+    account, admin, audit, health, home, lang, login, logout, reverify, reviews,
+};
 use crate::web::{assets, guard};
 
 /// A route that only users with `permission` reach.
@@ -25,6 +27,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .route("/login", get().to(login::form))
         .route("/login", post().to(login::submit))
         .route("/lang", post().to(lang::switch))
+        // Public: the customer's personal re-verification link (the token is the key)
+        .route("/verify/{token}", get().to(reverify::link::show))
+        .route(
+            "/verify/{token}/confirm",
+            post().to(reverify::link::confirm),
+        )
+        .route("/verify/{token}/change", post().to(reverify::link::change))
+        .route("/verify-thanks/{outcome}", get().to(reverify::link::thanks))
         // Any signed-in user
         .route("/", need(SignedIn, get().to(home::show)))
         .route("/logout", need(SignedIn, post().to(logout::submit)))
@@ -81,6 +91,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         )
         .route("/changes", need(ReadCustomers, get().to(activity::queue)))
         .route("/tags", need(ReadCustomers, get().to(tags::list)))
+        // Re-verification: records the mail cannot reach, verified by phone
+        .route(
+            "/reviews/call-list",
+            need(ReadCustomers, get().to(reverify::call_list::list)),
+        )
+        .route(
+            "/reviews/call-list/{code}/verified",
+            need(EditCustomers, post().to(reverify::call_list::verified)),
+        )
         .route(
             "/tags/{id}/move",
             need(ManageTags, post().to(tags::move_tag)),

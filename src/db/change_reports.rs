@@ -39,14 +39,35 @@ pub fn insert(
     description: &str,
     actor: &Actor,
 ) -> QueryResult<()> {
+    insert_by(
+        conn,
+        customer_id,
+        reported_at,
+        due_at,
+        description,
+        actor.id(),
+        actor.name(),
+    )
+}
+
+/// As `insert`, with the reporter named in words (e.g. a customer through their link).
+pub fn insert_by(
+    conn: &mut DbConnection,
+    customer_id: i32,
+    reported_at: NaiveDateTime,
+    due_at: NaiveDateTime,
+    description: &str,
+    reported_by_id: Option<i32>,
+    reported_by: &str,
+) -> QueryResult<()> {
     diesel::insert_into(change_reports::table)
         .values((
             change_reports::customer_id.eq(customer_id),
             change_reports::reported_at.eq(reported_at),
             change_reports::due_at.eq(due_at),
             change_reports::description.eq(description),
-            change_reports::reported_by_id.eq(actor.id()),
-            change_reports::reported_by.eq(actor.name()),
+            change_reports::reported_by_id.eq(reported_by_id),
+            change_reports::reported_by.eq(reported_by),
             change_reports::created_at.eq(now()),
         ))
         .execute(conn)

@@ -18,10 +18,12 @@ pub mod login_attempts;
 pub mod migrate;
 pub mod offices;
 pub mod outbox;
+pub mod reverify_due;
 pub mod reviews;
 pub mod schema;
 pub mod tags;
 pub mod users;
+pub mod verify_tokens;
 
 pub use connection::{build_pool, write_tx, Backend, DbConnection, DbPool};
 

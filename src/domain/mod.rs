@@ -6,6 +6,7 @@ pub mod history;
 pub mod office;
 pub mod outbox;
 pub mod password;
+pub mod reverify;
 pub mod role;
 pub mod user;
 pub mod validation;

@@ -9,6 +9,7 @@ pub mod home;
 pub mod lang;
 pub mod login;
 pub mod logout;
+pub mod reverify;
 pub mod reviews;
 
 use actix_web::HttpRequest;

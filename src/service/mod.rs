@@ -6,6 +6,7 @@ pub mod customers;
 pub mod import;
 pub mod key_contacts;
 pub mod offices;
+pub mod reverify;
 pub mod reviews;
 pub mod sign_in;
 pub mod tags;

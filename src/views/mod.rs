@@ -9,6 +9,7 @@ pub mod home;
 pub mod jobs;
 pub mod login;
 pub mod outbox;
+pub mod reverify;
 pub mod reviews;
 
 use actix_web::dev::Payload;
@@ -33,7 +34,7 @@ pub struct NavItem {
     pub label: &'static str,
 }
 
-const NAV: [(&str, &str, Permission); 11] = [
+const NAV: [(&str, &str, Permission); 12] = [
     ("/", "nav-home", Permission::SignedIn),
     ("/customers", "nav-customers", Permission::ReadCustomers),
     ("/changes", "nav-changes", Permission::ReadCustomers),
@@ -44,6 +45,11 @@ const NAV: [(&str, &str, Permission); 11] = [
         Permission::ReadCustomers,
     ),
     ("/reviews/cleanup", "nav-cleanup", Permission::ReadCustomers),
+    (
+        "/reviews/call-list",
+        "nav-call-list",
+        Permission::ReadCustomers,
+    ),
     ("/audit", "nav-audit", Permission::ReadAuditLog),
     ("/admin/users", "nav-users", Permission::ManageUsers),
     ("/admin/offices", "nav-offices", Permission::ManageOffices),

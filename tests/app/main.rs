@@ -12,4 +12,5 @@ mod jobs;
 mod mail;
 mod migrations;
 mod pages;
+mod reverify;
 mod reviews;

@@ -1,0 +1,29 @@
+# Re-verification: the customer's personal link and the call list.
+verify-title = Check your details
+verify-intro = These are the details we keep about you (partly hidden). Please check them and choose one of the answers below.
+verify-masked-hint = To protect your privacy, phone, email and ID number are shown only in part.
+verify-confirm = My details are correct
+verify-changed-title = Something changed
+verify-description = Tell us briefly what changed (a new phone number, you moved out…)
+verify-change-submit = Send the change
+verify-thanks = Thank you
+verify-thanks-confirmed = You confirmed your details; we have noted it.
+verify-thanks-changed = We received what changed; our staff will handle it within two days and check it with you.
+verify-gone-unknown = This link is not valid. Please check that it is complete.
+verify-gone-expired = This link has expired.
+verify-gone-used = This link has already been used; there is nothing more to send.
+verify-gone-hint = To update your details, please contact your community's management office.
+
+nav-call-list = Re-verification calls
+call-list-title = Re-verification calls
+call-list-hint = Customers due for re-verification whom the mail cannot reach (no email, or the mail failed): verify them by phone.
+call-list-count = { $count } in all
+call-list-due = Due
+call-list-why = Why
+call-list-why-no-email = No email
+call-list-why-mail-failed = Mail failed
+call-list-note = Note (optional)
+call-list-verified = Verified by phone
+call-list-none = No customer needs a re-verification call.
+call-list-flash-verified = { $code } recorded as verified by phone.
+call-list-note-bad = The note is too long or has characters that are not allowed (200 at most).

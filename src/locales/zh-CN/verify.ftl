@@ -1,0 +1,29 @@
+# Re-verification (复核): the customer's personal link and the call list.
+verify-title = 核对您的客户资料
+verify-intro = 以下是我们为您保存的资料（部分信息已隐藏）。请核对后选择下面的一项。
+verify-masked-hint = 为保护您的隐私，电话、邮箱和证件号码只显示部分内容。
+verify-confirm = 信息无误
+verify-changed-title = 信息有变化
+verify-description = 请简单说明哪些信息有变化（例如新的电话号码、已搬离等）
+verify-change-submit = 提交变化
+verify-thanks = 谢谢您
+verify-thanks-confirmed = 您已确认资料无误，我们已记录。
+verify-thanks-changed = 我们已收到您说明的变化，工作人员会在两天内处理并与您核实。
+verify-gone-unknown = 这个链接无效。请检查链接是否完整。
+verify-gone-expired = 这个链接已过期。
+verify-gone-used = 这个链接已经使用过，无需再次提交。
+verify-gone-hint = 如需更新资料，请联系您所在小区的管理处。
+
+nav-call-list = 复核电话清单
+call-list-title = 复核电话清单
+call-list-hint = 已到复核期、但邮件无法送达（无邮箱或邮件发送失败）的客户，请电话核实。
+call-list-count = 共 { $count } 位
+call-list-due = 应复核日期
+call-list-why = 原因
+call-list-why-no-email = 无邮箱
+call-list-why-mail-failed = 邮件发送失败
+call-list-note = 备注（可选）
+call-list-verified = 已电话复核
+call-list-none = 目前没有需要电话复核的客户。
+call-list-flash-verified = { $code } 已记录为电话复核。
+call-list-note-bad = 备注过长或含有不允许的字符（最多 200 字）。
