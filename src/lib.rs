@@ -1,6 +1,7 @@
 //! Dossier: customer records for property-management offices.
 
 pub mod app;
+pub mod backup;
 pub mod bootstrap;
 pub mod cli;
 pub mod crypto;

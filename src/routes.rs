@@ -129,6 +129,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
             "/reviews/cleanup/{code}/decide",
             need(DecideCleanup, post().to(reviews::decide)),
         )
+        // Admin: backups
+        .route(
+            "/admin/backups",
+            need(ManageJobs, get().to(admin::backups::list)),
+        )
+        .route(
+            "/admin/backups/run",
+            need(ManageJobs, post().to(admin::backups::run)),
+        )
         // Admin: scheduled jobs
         .route("/admin/jobs", need(ManageJobs, get().to(admin::jobs::list)))
         .route(

@@ -3,6 +3,8 @@
 mod audit;
 mod import;
 mod job;
+mod keys;
+mod restore;
 mod serve;
 mod user;
 
@@ -62,6 +64,22 @@ enum Command {
     },
     /// Make a verified backup now (= `job run backup`) and print its file path
     Backup,
+    /// Export the keys the data depends on
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
+    /// Restore a backup into an empty data folder (or the DATABASE_URL database)
+    Restore {
+        /// The backup file (from the backup folder or the off-site copy)
+        file: PathBuf,
+        /// The key file from `dossier keys export` (installed as keys.json in the data folder)
+        #[arg(long, value_name = "KEYFILE")]
+        keys: Option<PathBuf>,
+        /// Replace a database that is not empty
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -101,6 +119,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { command } => audit::run(settings, command),
         Command::Job { command } => job::run(settings, command),
         Command::Backup => job::run_now(&settings, crate::jobs::JobName::Backup),
+        Command::Keys { command } => keys::run(settings, command),
+        Command::Restore { file, keys, force } => restore::run(settings, file, keys, force),
     }
 }
 

@@ -13,10 +13,13 @@ use super::{private_file, BlindIndex, FieldCipher};
 pub const KEY_FILE: &str = "keys.json";
 const VERSION: u32 = 1;
 
-/// The field encryption key and the blind index key.
+/// The field encryption key, the blind index key and the backup key.
 pub struct Keys {
     field_key: [u8; 32],
     index_key: [u8; 32],
+    /// Encrypts backup files. Key files written before backups existed lack it: the data
+    /// folder's file gets one added on load; an old export has none.
+    backup_key: Option<[u8; 32]>,
     created_at: String,
 }
 
@@ -27,6 +30,8 @@ struct KeyFile {
     version: u32,
     field_key: String,
     index_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    backup_key: Option<String>,
     #[serde(default)]
     created_at: String,
 }
@@ -37,7 +42,17 @@ impl Keys {
     pub fn load_or_create(data_dir: &Path) -> anyhow::Result<Keys> {
         let path = data_dir.join(KEY_FILE);
         if path.exists() {
-            return Keys::read(&path);
+            let mut keys = Keys::read(&path)?;
+            if keys.backup_key.is_none() {
+                // Written before backups existed: add a backup key, keeping the others.
+                let mut key = [0u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+                keys.backup_key = Some(key);
+                keys.replace(&path)
+                    .with_context(|| format!("cannot add a backup key to {}", path.display()))?;
+                tracing::info!(path = %path.display(), "added a backup key to the key file");
+            }
+            return Ok(keys);
         }
         private_file::create_dir(data_dir)
             .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
@@ -95,11 +110,17 @@ impl Keys {
         BlindIndex::new(&self.index_key)
     }
 
+    /// The key that encrypts backup files, if this key file has one.
+    pub fn backup_key(&self) -> Option<&[u8; 32]> {
+        self.backup_key.as_ref()
+    }
+
     /// For tests: fixed keys from a seed.
     pub fn for_tests(seed: u8) -> Keys {
         Keys {
             field_key: [seed; 32],
             index_key: [!seed; 32],
+            backup_key: Some([seed.wrapping_add(1); 32]),
             created_at: "2000-01-01T00:00:00Z".into(),
         }
     }
@@ -108,10 +129,14 @@ impl Keys {
         let mut keys = Keys {
             field_key: [0; 32],
             index_key: [0; 32],
+            backup_key: Some([0; 32]),
             created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         };
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut keys.field_key);
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut keys.index_key);
+        if let Some(key) = keys.backup_key.as_mut() {
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, key);
+        }
         keys
     }
 
@@ -126,6 +151,11 @@ impl Keys {
         let keys = Keys {
             field_key: decode_key("field_key", &file.field_key)?,
             index_key: decode_key("index_key", &file.index_key)?,
+            backup_key: file
+                .backup_key
+                .as_deref()
+                .map(|k| decode_key("backup_key", k))
+                .transpose()?,
             created_at: file.created_at,
         };
         // One key for both jobs would tie the index to the ciphertexts: a hand-edited file.
@@ -136,15 +166,40 @@ impl Keys {
     }
 
     fn write_new(&self, path: &Path) -> io::Result<()> {
+        private_file::create_new(path, self.to_json()?.as_bytes())
+    }
+
+    fn to_json(&self) -> io::Result<String> {
         let file = KeyFile {
             version: VERSION,
             field_key: hex::encode(self.field_key),
             index_key: hex::encode(self.index_key),
+            backup_key: self.backup_key.map(hex::encode),
             created_at: self.created_at.clone(),
         };
         let mut text = serde_json::to_string_pretty(&file).map_err(io::Error::other)?;
         text.push('\n');
-        private_file::create_new(path, text.as_bytes())
+        Ok(text)
+    }
+
+    /// Rewrites an existing key file in one step: a private temp file beside it, synced,
+    /// then renamed over it, so a crash leaves the old file or the new one, never half.
+    fn replace(&self, path: &Path) -> io::Result<()> {
+        let temp = path.with_extension("json.new");
+        let _ = fs::remove_file(&temp);
+        private_file::create_new(&temp, self.to_json()?.as_bytes())?;
+        fs::File::open(&temp)?.sync_all()?;
+        fs::rename(&temp, path)
+    }
+
+    /// Writes the keys to `path` (0600), replacing a file there; for `restore --keys`.
+    pub fn install(&self, path: &Path) -> anyhow::Result<()> {
+        if path.exists() {
+            self.replace(path)
+        } else {
+            self.write_new(path)
+        }
+        .with_context(|| format!("cannot write {}", path.display()))
     }
 }
 
@@ -153,6 +208,7 @@ impl std::fmt::Debug for Keys {
         f.debug_struct("Keys")
             .field("field_key", &format_args!("<redacted>"))
             .field("index_key", &format_args!("<redacted>"))
+            .field("backup_key", &format_args!("<redacted>"))
             .field("created_at", &self.created_at)
             .finish()
     }
@@ -171,7 +227,7 @@ mod tests {
     use super::*;
 
     fn same_keys(a: &Keys, b: &Keys) -> bool {
-        a.field_key == b.field_key && a.index_key == b.index_key
+        a.field_key == b.field_key && a.index_key == b.index_key && a.backup_key == b.backup_key
     }
 
     #[test]
@@ -238,6 +294,31 @@ mod tests {
         let keys = Keys::read(&path).unwrap();
         assert_eq!(keys.field_key, [0x11; 32]);
         assert_eq!(keys.index_key, [0x22; 32]);
+        assert_eq!(keys.backup_key, Some([0x33; 32]));
+    }
+
+    #[test]
+    fn a_key_file_from_before_backups_gets_a_backup_key_and_keeps_its_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(KEY_FILE);
+        let json = format!(
+            r#"{{"version":1,"field_key":"{}","index_key":"{}","created_at":"2026-01-01T00:00:00Z"}}"#,
+            "11".repeat(32),
+            "22".repeat(32)
+        );
+        fs::write(&path, json).unwrap();
+        let keys = Keys::load_or_create(dir.path()).unwrap();
+        assert_eq!((keys.field_key, keys.index_key), ([0x11; 32], [0x22; 32]));
+        let added = keys.backup_key.expect("a backup key was added");
+        let again = Keys::load_or_create(dir.path()).unwrap();
+        assert_eq!(again.backup_key, Some(added), "and it is kept");
+        assert_eq!(again.fingerprint(), keys.fingerprint());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 
     #[test]
@@ -272,6 +353,7 @@ mod tests {
         for secret in [
             hex::encode(keys.field_key),
             hex::encode(keys.index_key),
+            hex::encode(keys.backup_key.unwrap()),
             format!("{:?}", keys.field_key),
             format!("{:?}", keys.index_key),
         ] {

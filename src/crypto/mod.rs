@@ -8,7 +8,7 @@
 mod blind_index;
 mod cipher;
 mod keys;
-mod private_file;
+pub(crate) mod private_file;
 
 pub use blind_index::BlindIndex;
 pub use cipher::FieldCipher;

@@ -7,7 +7,7 @@ use std::path::Path;
 /// Creates `path` with mode 0600 and writes `contents`, syncing both the file and its folder
 /// entry: losing a key file loses the data. `create_new` (`O_EXCL`) means an existing file,
 /// or a symlink planted in its place, is never written through (`AlreadyExists`).
-pub(super) fn create_new(path: &Path, contents: &[u8]) -> io::Result<()> {
+pub(crate) fn create_new(path: &Path, contents: &[u8]) -> io::Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -24,8 +24,17 @@ pub(super) fn create_new(path: &Path, contents: &[u8]) -> io::Result<()> {
     sync_parent(path)
 }
 
+/// Opens a new file (0600) for writing; an existing one is never written through.
+pub(crate) fn create(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
 /// Creates a folder (and its parents) readable by its owner only, as `app` does.
-pub(super) fn create_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn create_dir(dir: &Path) -> io::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -32,7 +32,7 @@ impl AuditWriter {
     pub fn start(pool: DbPool) -> AuditWriter {
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new()
-            .name("audit-writer".into())
+            .name("audit_writer".into())
             .spawn(move || run(pool, queue))
             .expect("the audit writer thread starts");
         AuditWriter { jobs }

@@ -1,6 +1,6 @@
 use actix_web::{web, HttpResponse};
 
-use crate::db::{change_reports, offices};
+use crate::db::{backups, change_reports, offices};
 use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -15,7 +15,8 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let (office_id, reads) = (user.office_id, user.can(Permission::ReadCustomers));
-    let (office, overdue) = state
+    let watches_backups = user.can(Permission::ManageJobs);
+    let (office, overdue, backup_failing) = state
         .db(move |c| {
             let office = match office_id {
                 Some(id) => offices::find(c, id)?.map(|o| o.name),
@@ -26,7 +27,8 @@ pub async fn show(
             } else {
                 None
             };
-            Ok((office, overdue))
+            let backup_failing = watches_backups && backups::failing(c)?;
+            Ok((office, overdue, backup_failing))
         })
         .await?;
     render(&HomePage {
@@ -34,5 +36,6 @@ pub async fn show(
         user,
         office,
         overdue,
+        backup_failing,
     })
 }

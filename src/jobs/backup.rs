@@ -1,7 +1,132 @@
-//! The `backup` job.
+//! The `backup` job: make, verify by restoring, rotate, copy off-site.
+
+use chrono::Duration;
 
 use super::{JobContext, Report};
+use crate::backup::{self, rotation};
+use crate::db::{audit_log, backups, now};
+use crate::domain::audit::{Action, Actor, Event};
 
-pub fn run(_ctx: &mut JobContext<'_>, _report: &mut Report) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
+    let made = backup::make(ctx.settings, ctx.keys, ctx.conn)?;
+    let name = made
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    report.say(made.path.display().to_string());
+    report.add("bytes", made.size);
+    let verdict = match backup::check(ctx.settings, ctx.keys, ctx.conn, &made.path) {
+        Ok(restored) if restored == made.facts => Ok(made.facts.describe()),
+        Ok(restored) => Err(format!(
+            "the restored copy differs: expected {}, found {}",
+            made.facts.describe(),
+            restored.describe()
+        )),
+        Err(e) => Err(format!("the restore check failed: {e:#}")),
+    };
+    let (verified, detail) = match &verdict {
+        Ok(detail) => (true, detail.clone()),
+        Err(detail) => (false, detail.clone()),
+    };
+    let id = backups::insert(
+        ctx.conn,
+        &backups::NewBackup {
+            file_name: &name,
+            created_at: made.created_at,
+            size_bytes: made.size,
+            sha256: &made.sha256,
+            verified,
+            detail: &detail,
+            customers: made.facts.customers,
+            audit_entries: made.facts.audit_entries,
+            audit_hash: &made.facts.audit_head,
+        },
+    )?;
+    let action = if verified {
+        Action::BackupCreated
+    } else {
+        Action::BackupFailed
+    };
+    log(
+        ctx,
+        action,
+        &name,
+        &format!("sha256 {} {detail}", &made.sha256[..16]),
+    )?;
+    if let Err(why) = verdict {
+        anyhow::bail!("{name}: {why}");
+    }
+    report.say(format!("verified: {detail}"));
+    rotate(ctx, report)?;
+    offsite(ctx, report, id, &made)?;
+    Ok(())
+}
+
+fn rotate(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
+    let present = backups::present(ctx.conn)?;
+    let candidates: Vec<rotation::Candidate> = present
+        .iter()
+        .map(|b| rotation::Candidate {
+            id: b.id,
+            created_at: b.created_at,
+            verified: b.state == "verified",
+        })
+        .collect();
+    let b = &ctx.settings.backup;
+    let keep = rotation::keep(&candidates, b.keep_daily, b.keep_weekly, b.keep_monthly);
+    let dir = ctx.settings.backup_dir();
+    for row in present.iter().filter(|r| !keep.contains(&r.id)) {
+        let path = dir.join(&row.file_name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                report.skip(format!("cannot delete {}: {e}", path.display()));
+                continue;
+            }
+        }
+        backups::mark_deleted(ctx.conn, row.id)?;
+        log(ctx, Action::BackupRotated, &row.file_name, "rotated away")?;
+        report.add("rotated", 1);
+    }
+    Ok(())
+}
+
+fn offsite(
+    ctx: &mut JobContext<'_>,
+    report: &mut Report,
+    id: i32,
+    made: &backup::Made,
+) -> anyhow::Result<()> {
+    let Some(offsite) = ctx.settings.backup.offsite_dir.clone() else {
+        return Ok(());
+    };
+    let due = backups::last_offsite(ctx.conn)?.is_none_or(|last| last < now() - Duration::days(7));
+    if !due {
+        return Ok(());
+    }
+    let copy = backup::copy_offsite(&made.path, &made.sha256, &offsite)?;
+    backups::set_offsite(ctx.conn, id, &copy.display().to_string())?;
+    let name = copy
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    log(
+        ctx,
+        Action::BackupCopiedOffsite,
+        &name,
+        &copy.display().to_string(),
+    )?;
+    report.say(format!("copied off-site: {}", copy.display()));
+    report.add("offsite", 1);
+    Ok(())
+}
+
+fn log(ctx: &mut JobContext<'_>, action: Action, name: &str, details: &str) -> anyhow::Result<()> {
+    audit_log::record(
+        ctx.conn,
+        &Event::new(Actor::System, action, format!("backup:{name}"), "scheduler").details(details),
+    )?;
+    Ok(())
 }

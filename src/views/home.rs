@@ -11,6 +11,8 @@ pub struct HomePage {
     pub office: Option<String>,
     /// Reported changes past their two-day deadline, for users who handle records.
     pub overdue: Option<i64>,
+    /// For admins: the latest backup failed.
+    pub backup_failing: bool,
 }
 
 impl HomePage {

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod backups;
 pub mod customers;
 pub mod error;
 pub mod home;
@@ -34,7 +35,7 @@ pub struct NavItem {
     pub label: &'static str,
 }
 
-const NAV: [(&str, &str, Permission); 12] = [
+const NAV: [(&str, &str, Permission); 13] = [
     ("/", "nav-home", Permission::SignedIn),
     ("/customers", "nav-customers", Permission::ReadCustomers),
     ("/changes", "nav-changes", Permission::ReadCustomers),
@@ -55,6 +56,7 @@ const NAV: [(&str, &str, Permission); 12] = [
     ("/admin/offices", "nav-offices", Permission::ManageOffices),
     ("/admin/jobs", "nav-jobs", Permission::ManageJobs),
     ("/admin/outbox", "nav-outbox", Permission::ReadOutbox),
+    ("/admin/backups", "nav-backups", Permission::ManageJobs),
 ];
 
 /// What the layout needs on every page.

@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod backup;
 mod browser;
 mod cli;
 mod customers;

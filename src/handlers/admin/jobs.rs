@@ -62,6 +62,17 @@ pub async fn run(
     name: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let job = JobName::parse(&name).ok_or(AppError::NotFound)?;
+    run_and_tell(&ctx, &session, &state, job).await?;
+    Ok(see_other("/admin/jobs"))
+}
+
+/// Runs a job in this request and flashes its result (also "back up now").
+pub async fn run_and_tell(
+    ctx: &PageCtx,
+    session: &TypedSession,
+    state: &web::Data<AppState>,
+    job: JobName,
+) -> Result<(), AppError> {
     let app = state.clone();
     let finished = state
         .db(move |c| {
@@ -95,9 +106,8 @@ pub async fn run(
                     ctx.t(&format!("job-result-{}", run.result.as_str())),
                     detail
                 ),
-            )?;
+            )
         }
-        None => session.flash(FlashKind::Error, ctx.t("jobs-busy"))?,
+        None => session.flash(FlashKind::Error, ctx.t("jobs-busy")),
     }
-    Ok(see_other("/admin/jobs"))
 }

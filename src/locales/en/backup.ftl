@@ -1,0 +1,14 @@
+nav-backups = Backups
+backup-hint = A backup is made daily, encrypted with the backup key, and called good only after it was restored into a scratch database with the same row counts and operation-log head. Folder:
+backup-offsite = Off-site copy
+backup-now = Back up now
+backup-file = File
+backup-size = Size
+backup-state = State
+backup-check = Restore check
+backup-none = No backups yet.
+backup-state-verified = verified
+backup-state-failed = FAILED
+backup-state-deleted = rotated away
+backup-failing = The latest backup failed. Until a later one succeeds, the data has no fresh verified copy.
+home-backup-failing = The latest backup failed — see the backups page.

@@ -1,0 +1,14 @@
+nav-backups = 备份
+backup-hint = 每天备份一次，用备份密钥加密；只有恢复到临时数据库、行数和操作日志末条哈希都一致后才算成功。目录：
+backup-offsite = 异地副本
+backup-now = 立即备份
+backup-file = 文件
+backup-size = 大小
+backup-state = 状态
+backup-check = 恢复校验
+backup-none = 还没有备份。
+backup-state-verified = 已校验
+backup-state-failed = 失败
+backup-state-deleted = 已轮换删除
+backup-failing = 最近一次备份失败。在下一次成功之前，数据没有新的已校验副本。
+home-backup-failing = 最近一次备份失败，请查看备份页面。
