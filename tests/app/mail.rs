@@ -164,6 +164,7 @@ fn decoded(data: &str) -> (String, String) {
     let subject = if subject.to_ascii_lowercase().starts_with("=?utf-8?b?") {
         let bytes: Vec<u8> = subject
             .split_whitespace()
+            .filter(|word| word.len() > 12 && word.to_ascii_lowercase().starts_with("=?utf-8?b?"))
             .flat_map(|word| base64(&word[10..word.len() - 2]))
             .collect();
         String::from_utf8(bytes).expect("utf-8 subject")
@@ -756,4 +757,82 @@ async fn two_workers_at_once_send_every_mail_exactly_once(
         .expect("count");
     assert_eq!(sent, MAILS as i64);
     eprintln!("{backend:?}: {MAILS} mails by two workers in {elapsed:?}");
+}
+
+// ---- re-verification end to end ---------------------------------------------------------
+
+#[rstest]
+#[tokio::test]
+async fn a_due_customer_is_mailed_opens_the_link_and_confirms_through_real_smtp(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    // First contact in March 2024 and never verified: due for the 12-month cycle.
+    let fields = crate::customers::with(
+        crate::customers::person("诸葛复核", "13700000051"),
+        "email",
+        "zhuge@example.cn",
+    );
+    let code = crate::customers::create(&app, &clerk, &fields).await;
+    let smtp = SmtpServer::start("250 OK");
+    for job in ["reverify", "deliver-mail"] {
+        let output = app
+            .cli()
+            .args(["job", "run", job])
+            .env("DOSSIER_SMTP_URL", smtp.url())
+            .env("DOSSIER_PUBLIC_URL", &app.address)
+            .output()
+            .expect("cli");
+        assert!(
+            output.status.success(),
+            "{job}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let mails = smtp.received();
+    assert_eq!(mails.len(), 1, "one mail for the one due customer");
+    assert_eq!(mails[0].to, ["zhuge@example.cn"]);
+    let (subject, body) = decoded(&mails[0].data);
+    assert!(!subject.is_empty());
+    let link = body
+        .split_whitespace()
+        .find(|w| w.starts_with(&format!("{}/verify/", app.address)))
+        .expect("the mail holds the personal link")
+        .to_string();
+    let path = link.trim_start_matches(&app.address).to_string();
+
+    let (customer, _) = crate::helpers::new_client();
+    let page = app.get_html(&customer, &path).await;
+    assert!(
+        page.contains("137****0051") && !page.contains("13700000051"),
+        "{page}"
+    );
+    let confirmed = app
+        .post_form(&customer, &format!("{path}/confirm"), &[])
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    let stored = dossier::db::customers::find_by_code(&mut app.conn(), &code)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.last_verified_at,
+        Some(chrono::Local::now().date_naive())
+    );
+
+    // The next run in the same cycle queues nothing: verified today.
+    let output = app
+        .cli()
+        .args(["job", "run", "reverify"])
+        .output()
+        .expect("cli");
+    assert!(output.status.success());
+    let queued: i64 = outbox_t::table
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap();
+    assert_eq!(queued, 1);
 }
