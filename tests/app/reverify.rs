@@ -405,24 +405,6 @@ async fn expired_and_unknown_links_show_a_friendly_page(
         .contains("This link is not valid"));
 }
 
-/// An office with one community and a signed-in clerk of it.
-async fn office_clerk(app: &TestApp, office: &str, community: &str) -> Client {
-    let caller = dossier::service::Caller {
-        actor: dossier::domain::audit::Actor::System,
-        address: "test".into(),
-    };
-    let details = dossier::domain::office::OfficeDetails {
-        name: office.into(),
-        communities: vec![community.into()],
-    };
-    let office = dossier::service::offices::create(&mut app.conn(), &caller, &details).unwrap();
-    let name = format!("clerk{}", office.id);
-    app.create_user(&name, &[Role::Clerk], Some(office.id));
-    let (client, _) = new_client();
-    assert_redirect_to(&app.login(&client, &name, PASSWORD).await, "/");
-    client
-}
-
 #[rstest]
 #[tokio::test]
 async fn the_call_list_shows_who_mail_cannot_reach_until_verified_by_phone_within_the_office(
@@ -431,8 +413,8 @@ async fn the_call_list_shows_who_mail_cannot_reach_until_verified_by_phone_withi
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let clerk = office_clerk(&app, "东城管理处", "阳光花园").await;
-    let other = office_clerk(&app, "西城管理处", "明月小区").await;
+    let clerk = crate::customers::office_clerk(&app, "东城管理处", "阳光花园").await;
+    let other = crate::customers::office_clerk(&app, "西城管理处", "明月小区").await;
     let no_email = create(&app, &clerk, "钱七", "13512345678", "", "personal").await;
     verified_on(&app, &no_email, months_ago(13));
     let failed = create(
