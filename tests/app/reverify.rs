@@ -7,9 +7,7 @@ use dossier::domain::role::Role;
 use reqwest::{Client, StatusCode};
 use rstest::rstest;
 
-use crate::helpers::{
-    assert_redirect_to, location, new_client, spawn_app, Backend, TestApp, PASSWORD,
-};
+use crate::helpers::{assert_redirect_to, location, new_client, spawn_app, Backend, TestApp};
 
 const ID_NUMBER: &str = "11010119900307002X";
 
