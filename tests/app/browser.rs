@@ -236,6 +236,89 @@ async fn a_field_error_keeps_what_was_typed(
 }
 
 /// Whether the browser tests can run; outside CI a missing chromedriver skips them.
+#[rstest::rstest]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_keeps_one_archives_another_after_the_legal_review(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) -> WebDriverResult<()> {
+    if !browser_installed() {
+        return Ok(());
+    }
+    let Some(app) = spawn_app(backend).await else {
+        return Ok(());
+    };
+    // First contact in March 2024 and never an interaction: past the 24-month threshold.
+    let kept = seed(&app, "冯保留", "13800000061").await;
+    let gone = seed(&app, "陈归档", "13800000062").await;
+    let output = app.cli().args(["job", "run", "dormancy"]).output().unwrap();
+    assert!(output.status.success());
+    app.create_user("manager1", &[Role::Manager], None);
+    let browser = Browser::sign_in(&app, "manager1").await;
+    browser.goto(app.url("/reviews/cleanup")).await?;
+
+    let decide = |code: &str, reason: &str, button: &str| {
+        let form = format!("form[action='/reviews/cleanup/{code}/decide']");
+        let (reason, button) = (reason.to_string(), button.to_string());
+        let browser = &browser;
+        async move {
+            browser
+                .find(By::Css(format!("{form} input[name=reason]")))
+                .await?
+                .send_keys(&reason)
+                .await?;
+            browser
+                .find(By::Css(format!("{form} button[value={button}]")))
+                .await?
+                .click()
+                .await?;
+            wait_for_path(browser, "/reviews/cleanup").await;
+            WebDriverResult::Ok(())
+        }
+    };
+    decide(&kept, "仍是业主，电话已核实", "keep").await?;
+    decide(&gone, "已搬离三年", "archive").await?;
+    let row = browser
+        .find(By::XPath(format!("//tr[td/a[text()='{gone}']]")))
+        .await?;
+    assert!(row.text().await?.contains("待法务审核"));
+
+    fill_in(
+        &browser,
+        &[
+            ("reviewer", "法务部 王律师"),
+            ("reviewed_on", "2026-11-20"),
+            ("note", "符合保存期限规定"),
+        ],
+    )
+    .await?;
+    browser
+        .find(By::Css(
+            "form[action='/reviews/cleanup/legal-review'] button",
+        ))
+        .await?
+        .click()
+        .await?;
+    wait_for_path(&browser, "/reviews/cleanup").await;
+    browser
+        .find(By::Css("form[action='/reviews/cleanup/archive'] button"))
+        .await?
+        .click()
+        .await?;
+    wait_for_path(&browser, "/reviews/cleanup").await;
+    let flash = browser.find(By::Css(".flash")).await?.text().await?;
+    assert!(flash.contains("已归档 1 位客户"), "{flash}");
+    let status = |code: &str| {
+        customers::find_by_code(&mut app.conn(), code)
+            .unwrap()
+            .unwrap()
+            .status
+    };
+    assert_eq!(status(&kept), "active");
+    assert_eq!(status(&gone), "archived");
+
+    browser.quit().await
+}
+
 fn browser_installed() -> bool {
     if Path::new(CHROMEDRIVER).exists() {
         return true;
