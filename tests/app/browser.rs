@@ -266,13 +266,7 @@ async fn a_manager_keeps_one_archives_another_after_the_legal_review(
                 .await?
                 .send_keys(&reason)
                 .await?;
-            browser
-                .find(By::Css(format!("{form} button[value={button}]")))
-                .await?
-                .click()
-                .await?;
-            wait_for_path(browser, "/reviews/cleanup").await;
-            WebDriverResult::Ok(())
+            click_and_wait(browser, &format!("{form} button[value={button}]")).await
         }
     };
     decide(&kept, "仍是业主，电话已核实", "keep").await?;
@@ -291,19 +285,12 @@ async fn a_manager_keeps_one_archives_another_after_the_legal_review(
         ],
     )
     .await?;
-    browser
-        .find(By::Css(
-            "form[action='/reviews/cleanup/legal-review'] button",
-        ))
-        .await?
-        .click()
-        .await?;
-    wait_for_path(&browser, "/reviews/cleanup").await;
-    browser
-        .find(By::Css("form[action='/reviews/cleanup/archive'] button"))
-        .await?
-        .click()
-        .await?;
+    click_and_wait(
+        &browser,
+        "form[action='/reviews/cleanup/legal-review'] button",
+    )
+    .await?;
+    click_and_wait(&browser, "form[action='/reviews/cleanup/archive'] button").await?;
     wait_for_path(&browser, "/reviews/cleanup").await;
     let flash = browser.find(By::Css(".flash")).await?.text().await?;
     assert!(flash.contains("已归档 1 位客户"), "{flash}");
@@ -317,6 +304,14 @@ async fn a_manager_keeps_one_archives_another_after_the_legal_review(
     assert_eq!(status(&gone), "archived");
 
     browser.quit().await
+}
+
+/// Clicks a submit button and waits until its page is gone: the form posts to a page
+/// that redirects back to the same path, so the address alone cannot tell.
+async fn click_and_wait(driver: &WebDriver, css: &str) -> WebDriverResult<()> {
+    let button = driver.find(By::Css(css)).await?;
+    button.click().await?;
+    button.wait_until().stale().await
 }
 
 fn browser_installed() -> bool {
