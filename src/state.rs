@@ -9,7 +9,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::crypto::Keys;
 use crate::db::audit_writer::AuditWriter;
-use crate::db::{DbConnection, DbPool};
+use crate::db::{read_tx, DbConnection, DbPool};
 use crate::error::AppError;
 use crate::settings::Settings;
 
@@ -49,5 +49,15 @@ impl AppState {
         })
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Like `db`, for work that only reads: one snapshot, one read transaction (see
+    /// `read_tx`). Nothing inside may write.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db(move |conn| read_tx(conn, f)).await
     }
 }

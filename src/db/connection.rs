@@ -58,9 +58,12 @@ impl DbConnection {
                 let mut conn = SqliteConnection::establish(path)?;
                 // WAL lets readers work during a write; busy_timeout makes writers queue
                 // instead of failing; foreign keys are off by default in SQLite.
+                // temp_store: statement journals (one per multi-row INSERT) stay in memory
+                // instead of temp files (measured: 10% of an import's time).
                 conn.batch_execute(
                     "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
-                     PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                     PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                     PRAGMA temp_store = MEMORY;",
                 )
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
@@ -127,6 +130,24 @@ pub fn build_pool(url: &str, size: u32) -> Result<DbPool, ConnectError> {
             url: url.to_string(),
         })
         .map_err(|e| ConnectError(e.to_string()))
+}
+
+/// Runs `f` in one read transaction on SQLite, so that its statements see one snapshot
+/// and share one page cache. (In WAL mode every statement outside a transaction starts
+/// its own read, and each one after another connection's commit throws the cache away;
+/// the operation log commits many times a second.) On PostgreSQL it runs as it is:
+/// BEGIN and COMMIT would cost two more round trips.
+pub fn read_tx<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<DieselError>,
+{
+    match conn.backend() {
+        Backend::Postgres => f(conn),
+        Backend::Sqlite => conn.transaction(f),
+    }
 }
 
 /// Runs `f` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`: a deferred

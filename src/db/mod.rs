@@ -26,7 +26,7 @@ pub mod tags;
 pub mod users;
 pub mod verify_tokens;
 
-pub use connection::{build_pool, write_tx, Backend, DbConnection, DbPool};
+pub use connection::{build_pool, read_tx, write_tx, Backend, DbConnection, DbPool};
 
 /// A multi-row INSERT (`diesel::insert_into(table).values(&rows)`): diesel builds it per
 /// backend only, so this matches on the connection's variant.

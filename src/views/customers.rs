@@ -64,6 +64,7 @@ pub struct ListPage {
     pub rows: Vec<Row>,
     pub total: i64,
     pub page: i64,
+    pub per_page: i64,
     pub prev_link: Option<String>,
     pub next_link: Option<String>,
     pub types: [CustomerType; 3],
@@ -84,12 +85,13 @@ impl ListPage {
     }
 
     pub fn count_label(&self) -> String {
-        let key = if self.total > crate::db::customers::COUNT_CAP {
+        let cap = crate::db::customers::count_cap(self.page, self.per_page);
+        let key = if self.total > cap {
             "customer-count-more"
         } else {
             "customer-count"
         };
-        let shown = self.total.min(crate::db::customers::COUNT_CAP);
+        let shown = self.total.min(cap);
         self.ctx.t_args(key, &[("count", shown.to_string())])
     }
 

@@ -94,7 +94,7 @@ pub async fn load(
 
 async fn load_user(state: &AppState, cookie: SessionUser) -> Result<Option<CurrentUser>, AppError> {
     state
-        .db(move |conn| {
+        .read(move |conn| {
             let Some(user) = users::find(conn, cookie.id)? else {
                 return Ok(None);
             };

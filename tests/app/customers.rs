@@ -1265,3 +1265,86 @@ async fn moving_a_tag_onto_an_existing_one_merges_them(
         .iter()
         .any(|(a, _, d)| a == "tag_moved" && d.starts_with("merged into 风险/欠费")));
 }
+
+/// The link a result page gives to its next page, if any.
+fn next_link(page: &str) -> Option<String> {
+    let end = page.find("\" rel=\"next\"")?;
+    let start = page[..end].rfind("href=\"")? + "href=\"".len();
+    Some(page[start..end].replace("&#38;", "&").replace("&amp;", "&"))
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_search_matching_more_than_it_counts_still_pages_through_every_match(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("c.csv");
+    generate_customers(&csv_path, &["--count", "1500", "--seed", "5"]);
+    let output = app
+        .cli()
+        .args(["import", "customers"])
+        .arg(&csv_path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // Three characters: the trigram path, on records the import indexed in batches.
+    let q = "com";
+    let mut expected: Vec<String> = {
+        use diesel::prelude::*;
+        use dossier::db::schema::customers::dsl as c;
+        c::customers
+            .select((c::code, c::search_text))
+            .load::<(String, String)>(&mut app.conn())
+            .unwrap()
+            .into_iter()
+            .filter(|(_, text)| text.contains(q))
+            .map(|(code, _)| code)
+            .collect()
+    };
+    assert!(
+        expected.len() > 2 * customers::COUNT_CAP as usize,
+        "the generated file has {} matches for {q}; the test needs more than two counts' worth",
+        expected.len()
+    );
+
+    let clerk = app.login_as(Role::Clerk).await;
+    let mut path = format!("/customers?q={q}");
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = app.get_html(&clerk, &path).await;
+        let (codes, count) = codes_on(&page);
+        if pages == 0 {
+            assert!(
+                count.contains(&customers::COUNT_CAP.to_string()),
+                "the first page counts up to the cap and says so: {count}"
+            );
+        }
+        assert!(!codes.is_empty(), "{path} lists records");
+        seen.extend(codes);
+        pages += 1;
+        match next_link(&page) {
+            Some(next) => path = next,
+            None => break,
+        }
+        assert!(pages < 200, "the pages end: {path}");
+    }
+    let mut listed = seen.clone();
+    listed.sort();
+    listed.dedup();
+    assert_eq!(listed.len(), seen.len(), "no record is listed twice");
+    expected.sort();
+    assert_eq!(
+        listed, expected,
+        "every match is reachable, past the counted ones"
+    );
+}

@@ -64,7 +64,7 @@ pub async fn list(
             None => Ok(()),
         }
     };
-    let data = state.db(move |c| {
+    let data = state.read(move |c| {
         let (found, total) = customers::search(c, &search, page, PER_PAGE)?;
         let ids: Vec<i32> = found.iter().map(|f| f.id).collect();
         let tag_pairs = tags::of_customers(c, &ids)?;
@@ -119,6 +119,7 @@ pub async fn list(
         rows,
         total,
         page,
+        per_page: PER_PAGE,
         types: CustomerType::ALL,
         statuses: Status::ALL,
         communities: community_names,

@@ -24,7 +24,7 @@ pub async fn load(
 ) -> Result<Customer, AppError> {
     let office = user.office_id;
     state
-        .db(move |c| {
+        .read(move |c| {
             let customer = customers::find_by_code(c, &code)?.ok_or(AppError::NotFound)?;
             check_scope(c, office, &customer)?;
             Ok(customer)

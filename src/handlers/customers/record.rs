@@ -46,7 +46,7 @@ pub(super) async fn show_page(
             None => Ok(()),
         }
     };
-    let data = state.db(move |c| {
+    let data = state.read(move |c| {
         Ok((
             tags::of_customer(c, id)?,
             customer_contacts::of_customer(c, id)?,
