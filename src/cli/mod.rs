@@ -84,6 +84,9 @@ enum Command {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Serve { .. }) {
+        serve::restart_with_malloc_tuning();
+    }
     init_tracing();
     match run(cli) {
         Ok(code) => code,

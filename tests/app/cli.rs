@@ -229,3 +229,48 @@ async fn users_added_on_the_command_line_sign_in_without_a_forced_change(
         .unwrap();
     assert!(user.disabled);
 }
+
+/// Large blocks (each sign-in's 19 MiB Argon2 hash) must go back to the system when
+/// freed, or every sign-in thread keeps one for good: `serve` restarts itself once with
+/// a fixed glibc mmap threshold, in the same process (same PID) and still serving.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_server_runs_with_large_blocks_given_back_to_the_system() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = dossier()
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env_remove("GLIBC_TUNABLES")
+        .env("DOSSIER_SCHEDULER", "false")
+        .env("DOSSIER_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut address = None;
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("Dossier: ") {
+            address = rest.split_whitespace().next().map(str::to_string);
+            break;
+        }
+    }
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        address.is_some(),
+        "the server started and printed its address"
+    );
+    let tunables = environ
+        .split(|b| *b == 0)
+        .map(String::from_utf8_lossy)
+        .find(|v| v.starts_with("GLIBC_TUNABLES="))
+        .map(|v| v.into_owned());
+    assert_eq!(
+        tunables.as_deref(),
+        Some("GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072")
+    );
+}
