@@ -42,30 +42,46 @@ impl Entry {
 /// Appends one entry. Call inside the write transaction of the change it describes, so
 /// the two are stored together or not at all.
 pub fn append(conn: &mut DbConnection, event: &Event) -> QueryResult<i64> {
-    // Taking the next number by an UPDATE first locks the head row (PostgreSQL) or the
+    append_many(conn, std::slice::from_ref(event)).map(|range| *range.end())
+}
+
+/// Appends entries in the order given and returns their numbers. Four statements
+/// whatever their count (the group commit of views and searches writes hundreds a
+/// second; on PostgreSQL each statement is a round trip).
+pub fn append_many(
+    conn: &mut DbConnection,
+    events: &[Event],
+) -> QueryResult<std::ops::RangeInclusive<i64>> {
+    let count = i64::try_from(events.len()).unwrap_or(i64::MAX);
+    // Taking the numbers by an UPDATE first locks the head row (PostgreSQL) or the
     // database (SQLite) until commit: appends are serialised and the chain stays linear.
     diesel::update(audit_head::table.find(1))
-        .set(audit_head::seq.eq(audit_head::seq + 1))
+        .set(audit_head::seq.eq(audit_head::seq + count))
         .execute(conn)?;
-    let (seq, prev_hash): (i64, String) = audit_head::table
+    let (last, mut prev_hash): (i64, String) = audit_head::table
         .find(1)
         .select((audit_head::seq, audit_head::hash))
         .first(conn)?;
-    let at = now();
-    let hash = Canonical {
-        seq,
-        at,
-        actor_id: event.actor.id(),
-        actor: event.actor.name(),
-        action: event.action.as_str(),
-        target: &event.target,
-        address: &event.address,
-        details: &event.details,
-        prev_hash: &prev_hash,
+    let first = last - count + 1;
+    if events.is_empty() {
+        return Ok(first..=last);
     }
-    .hash();
-    diesel::insert_into(audit_log::table)
-        .values((
+    let at = now();
+    let mut rows = Vec::with_capacity(events.len());
+    for (seq, event) in (first..=last).zip(events) {
+        let hash = Canonical {
+            seq,
+            at,
+            actor_id: event.actor.id(),
+            actor: event.actor.name(),
+            action: event.action.as_str(),
+            target: &event.target,
+            address: &event.address,
+            details: &event.details,
+            prev_hash: &prev_hash,
+        }
+        .hash();
+        rows.push((
             audit_log::seq.eq(seq),
             audit_log::at.eq(at),
             audit_log::actor_id.eq(event.actor.id()),
@@ -74,14 +90,32 @@ pub fn append(conn: &mut DbConnection, event: &Event) -> QueryResult<i64> {
             audit_log::target.eq(&event.target),
             audit_log::address.eq(&event.address),
             audit_log::details.eq(&event.details),
-            audit_log::prev_hash.eq(&prev_hash),
-            audit_log::hash.eq(&hash),
-        ))
-        .execute(conn)?;
+            audit_log::prev_hash.eq(std::mem::take(&mut prev_hash)),
+            audit_log::hash.eq(hash.clone()),
+        ));
+        prev_hash = hash;
+    }
+    match conn.backend() {
+        // One round trip per statement: a multi-row INSERT.
+        super::Backend::Postgres => {
+            for chunk in rows.chunks(super::ROWS_PER_INSERT) {
+                super::insert_rows!(conn, audit_log::table, chunk)?;
+            }
+        }
+        // No round trips, but a multi-row INSERT is prepared anew every time (its SQL
+        // depends on the row count) while a one-row INSERT is prepared once.
+        super::Backend::Sqlite => {
+            for row in rows {
+                diesel::insert_into(audit_log::table)
+                    .values(row)
+                    .execute(conn)?;
+            }
+        }
+    }
     diesel::update(audit_head::table.find(1))
-        .set(audit_head::hash.eq(&hash))
+        .set(audit_head::hash.eq(&prev_hash))
         .execute(conn)?;
-    Ok(seq)
+    Ok(first..=last)
 }
 
 /// Appends one entry in a transaction of its own, for events that change nothing else.

@@ -53,27 +53,26 @@ impl AuditWriter {
 
 fn run(pool: DbPool, queue: Receiver<Job>) {
     while let Ok(first) = queue.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        let (mut events, mut waiting) = (vec![first.event], vec![first.done]);
+        while events.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(job) => {
+                    events.push(job.event);
+                    waiting.push(job.done);
+                }
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
         let outcome = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-            write_tx(&mut conn, |c| {
-                for job in &batch {
-                    audit_log::append(c, &job.event)?;
-                }
-                Ok::<_, diesel::result::Error>(())
-            })
-            .map_err(|e| e.to_string())
+            write_tx(&mut conn, |c| audit_log::append_many(c, &events))
+                .map(drop)
+                .map_err(|e: diesel::result::Error| e.to_string())
         });
         if let Err(e) = &outcome {
-            tracing::error!(error = %e, entries = batch.len(), "cannot write to the operation log");
+            tracing::error!(error = %e, entries = events.len(), "cannot write to the operation log");
         }
-        for job in batch {
-            let _ = job.done.send(outcome.clone());
+        for done in waiting {
+            let _ = done.send(outcome.clone());
         }
     }
 }
