@@ -314,6 +314,22 @@ pub fn insert_many(
     Ok(ids)
 }
 
+/// After a bulk load: SQLite merges the FTS5 index into one segment (an import leaves
+/// dozens, and every search reads them all: 100k records, phone-digit search 3,200 ->
+/// 3,800 req/s); PostgreSQL gathers the planner statistics of the tables that grew,
+/// which autovacuum would otherwise do some minutes later.
+pub fn tidy_after_bulk_load(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConnection::Sqlite(c) => {
+            c.batch_execute("INSERT INTO customers_fts (customers_fts) VALUES ('optimize')")
+        }
+        DbConnection::Pg(c) => c.batch_execute(
+            "ANALYZE customers, customer_grams, customer_versions, customer_contacts, customer_tags",
+        ),
+    }
+}
+
 /// Raises the record's version (a change kept outside its own columns, such as its key
 /// contacts) and returns the new number.
 pub fn bump_version(conn: &mut DbConnection, id: i32) -> QueryResult<i32> {
@@ -487,26 +503,50 @@ fn filtered<'a>(backend: super::Backend, search: &'a Search) -> Boxed<'a> {
     let mut query = customers::table.into_boxed();
     let text = search.text.trim().to_lowercase();
     if text.chars().count() >= 3 {
+        let contains = customers::search_text
+            .like(format!("%{}%", escape_like(&text)))
+            .escape('\\');
         query = match backend {
             super::Backend::Sqlite => {
-                // A quoted FTS5 phrase: the trigram tokenizer matches it as a substring.
-                let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+                // The FTS5 index narrows the records down to those holding a few
+                // trigrams that cover the text, and LIKE keeps those holding the text
+                // itself. A quoted phrase of every trigram gives the same answer, but
+                // FTS5 then reads every position of every trigram: for digits, whose
+                // trigrams are in tens of thousands of records at 1M, 35% slower.
                 let matching = customers_fts::table
                     .filter(Matches::new(
                         customers_fts::whole,
-                        phrase.into_sql::<diesel::sql_types::Text>(),
+                        trigram_cover(&text).into_sql::<diesel::sql_types::Text>(),
                     ))
                     .select(customers_fts::rowid);
-                query.filter(customers::id.eq_any(matching))
+                query
+                    .filter(customers::id.eq_any(matching))
+                    .filter(contains)
             }
-            super::Backend::Postgres => query.filter(
-                customers::search_text
-                    .like(format!("%{}%", escape_like(&text)))
-                    .escape('\\'),
-            ),
+            super::Backend::Postgres => query.filter(contains),
         };
     }
     other_filters!(query, search)
+}
+
+/// An FTS5 query that every record containing `text` (3 characters or more) matches:
+/// trigrams at every third character and the last one, quoted, joined by AND.
+/// "1313425" gives `"131" AND "342" AND "425"`.
+fn trigram_cover(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let last = chars.len().saturating_sub(3);
+    let mut starts: Vec<usize> = (0..=last).step_by(3).collect();
+    if starts.last() != Some(&last) {
+        starts.push(last);
+    }
+    starts
+        .into_iter()
+        .map(|i| {
+            let gram: String = chars[i..(i + 3).min(chars.len())].iter().collect();
+            format!("\"{}\"", gram.replace('"', "\"\""))
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 /// `%`, `_` and `\` typed by the user are literal (used with `.escape('\\')`, which both backends honour).
@@ -609,4 +649,18 @@ pub fn in_office(conn: &mut DbConnection, community: &str, office_id: i32) -> Qu
             .filter(communities::name.eq(community)),
     ))
     .get_result(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trigram_cover;
+
+    #[test]
+    fn the_trigram_cover_reaches_the_last_character() {
+        assert_eq!(trigram_cover("1313425"), r#""131" AND "342" AND "425""#);
+        assert_eq!(trigram_cover("abc"), r#""abc""#);
+        assert_eq!(trigram_cover("wang"), r#""wan" AND "ang""#);
+        assert_eq!(trigram_cover("阳娜娜"), r#""阳娜娜""#);
+        assert_eq!(trigram_cover("a\"bcd"), r#""a""b" AND "bcd""#);
+    }
 }
