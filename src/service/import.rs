@@ -204,6 +204,9 @@ fn import_file(
         }
     }
     summary.imported += store(conn, caller, keys, &mut batch, today, &mut tag_ids)?;
+    if summary.imported > 0 {
+        customers::tidy_after_bulk_load(conn).map_err(crate::error::AppError::from)?;
+    }
     progress(line);
     rejects
         .flush()
