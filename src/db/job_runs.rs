@@ -55,6 +55,28 @@ pub fn claim(
         .map(Some)
 }
 
+/// Marks runs of `job` still `running` that started before `cutoff` as failed: the
+/// process running them stopped (a crash, a kill, a power cut) before it could record an
+/// end. Returns how many.
+pub fn abandon_stale(
+    conn: &mut DbConnection,
+    job: &str,
+    cutoff: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        job_runs::table
+            .filter(job_runs::job.eq(job))
+            .filter(job_runs::result.eq("running"))
+            .filter(job_runs::started_at.lt(cutoff)),
+    )
+    .set((
+        job_runs::finished_at.eq(now()),
+        job_runs::result.eq("failed"),
+        job_runs::error.eq("abandoned: no end was recorded (the process running it stopped)"),
+    ))
+    .execute(conn)
+}
+
 /// Records how the run ended.
 pub fn finish(
     conn: &mut DbConnection,

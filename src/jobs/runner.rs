@@ -56,6 +56,11 @@ pub struct Finished {
     pub error: String,
 }
 
+/// A run still `running` after this long was cut off (no job takes more than minutes at
+/// 1M records); the job's next run marks it failed, so the jobs page stops showing it
+/// as running and the operator sees it failed.
+const STALE_AFTER: chrono::TimeDelta = chrono::TimeDelta::hours(6);
+
 /// Claims `(job, slot)` and runs the job. `Ok(None)`: another run holds the slot, nothing
 /// was done. A job that fails or panics is recorded as failed; only a database that cannot
 /// record the run at all is an `Err`.
@@ -66,6 +71,11 @@ pub fn execute(
     trigger: Trigger,
     instance: &str,
 ) -> anyhow::Result<Option<Finished>> {
+    let abandoned =
+        job_runs::abandon_stale(ctx.conn, job.as_str(), crate::db::now() - STALE_AFTER)?;
+    if abandoned > 0 {
+        tracing::warn!(job = %job, runs = abandoned, "earlier runs never finished; marked failed");
+    }
     let Some(run_id) = job_runs::claim(ctx.conn, job.as_str(), slot, trigger.as_str(), instance)?
     else {
         tracing::debug!(job = %job, %slot, "slot already claimed by another run");

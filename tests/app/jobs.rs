@@ -209,3 +209,66 @@ async fn admins_see_every_job_and_run_one_now(
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("deliver-mail"));
 }
+
+#[rstest]
+#[tokio::test]
+async fn a_run_cut_off_by_a_crash_is_marked_failed_by_the_next_run(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let now = chrono::Utc::now().naive_utc();
+    // Two runs that never recorded an end: one from a process that died seven hours
+    // ago, one that may still be working.
+    for (slot, started) in [
+        (
+            now - chrono::TimeDelta::hours(8),
+            now - chrono::TimeDelta::hours(7),
+        ),
+        (
+            now - chrono::TimeDelta::hours(2),
+            now - chrono::TimeDelta::hours(1),
+        ),
+    ] {
+        diesel::insert_into(job_runs::table)
+            .values((
+                job_runs::job.eq("dormancy"),
+                job_runs::slot.eq(slot),
+                job_runs::trigger_kind.eq("schedule"),
+                job_runs::instance.eq("gone"),
+                job_runs::started_at.eq(started),
+                job_runs::result.eq("running"),
+            ))
+            .execute(&mut *app.conn())
+            .unwrap();
+    }
+    let output = app.cli().args(["job", "run", "dormancy"]).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let runs: Vec<(String, String, String)> = job_runs::table
+        .filter(job_runs::job.eq("dormancy"))
+        .filter(job_runs::instance.eq("gone"))
+        .order(job_runs::started_at)
+        .select((job_runs::result, job_runs::error, job_runs::instance))
+        .load(&mut *app.conn())
+        .unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0].0, "failed", "the seven-hour-old run is given up");
+    assert!(runs[0].1.contains("abandoned"), "{:?}", runs[0]);
+    assert_eq!(
+        runs[1].0, "running",
+        "a run of an hour ago may still be working"
+    );
+
+    let admin = app.login_as(Role::Admin).await;
+    let page = app.get_html(&admin, "/admin/jobs").await;
+    assert!(
+        page.contains("abandoned"),
+        "the jobs page shows why it failed"
+    );
+}
