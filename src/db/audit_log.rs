@@ -95,22 +95,10 @@ pub fn append_many(
         ));
         prev_hash = hash;
     }
-    match conn.backend() {
-        // One round trip per statement: a multi-row INSERT.
-        super::Backend::Postgres => {
-            for chunk in rows.chunks(super::ROWS_PER_INSERT) {
-                super::insert_rows!(conn, audit_log::table, chunk)?;
-            }
-        }
-        // No round trips, but a multi-row INSERT is prepared anew every time (its SQL
-        // depends on the row count) while a one-row INSERT is prepared once.
-        super::Backend::Sqlite => {
-            for row in rows {
-                diesel::insert_into(audit_log::table)
-                    .values(row)
-                    .execute(conn)?;
-            }
-        }
+    // PostgreSQL: one multi-row INSERT (one round trip). SQLite: diesel inserts the rows
+    // one by one with a cached statement.
+    for chunk in rows.chunks(super::ROWS_PER_INSERT) {
+        super::insert_rows!(conn, audit_log::table, chunk)?;
     }
     diesel::update(audit_head::table.find(1))
         .set(audit_head::hash.eq(&prev_hash))
