@@ -611,6 +611,25 @@ fn generate_customers(out: &std::path::Path, options: &[&str]) {
     assert!(status.success(), "gen_customers.py {options:?}");
 }
 
+/// Generates customers with `gen_customers.py` (the given options) and imports them into
+/// `app` with `dossier import customers`.
+fn import_generated(app: &TestApp, options: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("c.csv");
+    generate_customers(&csv_path, options);
+    let output = app
+        .cli()
+        .args(["import", "customers"])
+        .arg(&csv_path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)])
         .unwrap()
@@ -1008,22 +1027,10 @@ async fn sqlite_and_postgresql_find_the_same_records_for_the_same_searches() {
         return;
     };
     let sqlite = spawn_app(Backend::Sqlite).await.expect("sqlite");
-    let dir = tempfile::tempdir().unwrap();
-    let csv_path = dir.path().join("c.csv");
-    generate_customers(&csv_path, &["--count", "2000", "--seed", "11"]);
     let mut clients = Vec::new();
     for app in [&sqlite, &pg] {
-        let output = app
-            .cli()
-            .args(["import", "customers"])
-            .arg(&csv_path)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        // The same seed makes the same file for both.
+        import_generated(app, &["--count", "2000", "--seed", "11"]);
         clients.push(app.login_as(Role::Clerk).await);
     }
     let queries = [
@@ -1281,20 +1288,7 @@ async fn a_search_matching_more_than_it_counts_still_pages_through_every_match(
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let csv_path = dir.path().join("c.csv");
-    generate_customers(&csv_path, &["--count", "1500", "--seed", "5"]);
-    let output = app
-        .cli()
-        .args(["import", "customers"])
-        .arg(&csv_path)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    import_generated(&app, &["--count", "1500", "--seed", "5"]);
 
     // Three characters: the trigram path, on records the import indexed in batches.
     let q = "com";
