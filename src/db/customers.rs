@@ -1,5 +1,7 @@
-//! `customers`, `code_serials` and `customer_grams`: the records, their codes, and the
-//! search paths (FTS5 trigram / pg_trgm for three characters and more, name grams below).
+//! `customers`, `code_serials` and the name grams: the records, their codes, and the
+//! search paths (FTS5 trigram / pg_trgm for three characters and more, name grams below:
+//! the FTS5 table `customer_name_grams` on SQLite, the `customer_grams` table on
+//! PostgreSQL).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -39,7 +41,7 @@ pub struct Customer {
 
 /// The stored fields a save writes (everything but keys, version and timestamps).
 #[derive(Debug, Clone, PartialEq, Eq, Insertable, AsChangeset)]
-#[diesel(table_name = customers, treat_none_as_null = true)]
+#[diesel(table_name = customers, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct CustomerFields {
     pub customer_type: String,
     pub name: String,
@@ -201,7 +203,7 @@ pub fn insert_new(
         DbConnection::Pg(c) => insert.get_result(c)?,
         DbConnection::Sqlite(c) => insert.get_result(c)?,
     };
-    add_grams(conn, id, &fields.name)?;
+    add_grams(conn, &[(id, &fields.name)])?;
     index_text(conn, id, id)?;
     Ok(id)
 }
@@ -291,21 +293,12 @@ pub fn insert_many(
         .iter()
         .map(|(code, _)| ids_by_code.get(code).copied().ok_or(diesel::NotFound))
         .collect::<QueryResult<Vec<i32>>>()?;
-    let gram_rows: Vec<_> = ids
+    let names: Vec<(i32, &str)> = ids
         .iter()
         .zip(rows)
-        .flat_map(|(id, (_, fields))| {
-            grams(&fields.name).into_iter().map(move |gram| {
-                (
-                    customer_grams::gram.eq(gram),
-                    customer_grams::customer_id.eq(*id),
-                )
-            })
-        })
+        .map(|(id, (_, fields))| (*id, fields.name.as_str()))
         .collect();
-    for chunk in gram_rows.chunks(super::ROWS_PER_INSERT * 10) {
-        super::insert_rows!(conn, customer_grams::table, chunk)?;
-    }
+    add_grams(conn, &names)?;
     // The new ids are all above every older one (SQLite hands out max(id) + 1 and this
     // transaction holds the write lock), so the range holds these records only.
     if let (Some(&first), Some(&last)) = (ids.iter().min(), ids.iter().max()) {
@@ -321,9 +314,10 @@ pub fn insert_many(
 pub fn tidy_after_bulk_load(conn: &mut DbConnection) -> QueryResult<()> {
     use diesel::connection::SimpleConnection;
     match conn {
-        DbConnection::Sqlite(c) => {
-            c.batch_execute("INSERT INTO customers_fts (customers_fts) VALUES ('optimize')")
-        }
+        DbConnection::Sqlite(c) => c.batch_execute(
+            "INSERT INTO customers_fts (customers_fts) VALUES ('optimize'); \
+             INSERT INTO customer_name_grams (customer_name_grams) VALUES ('optimize');",
+        ),
         DbConnection::Pg(c) => c.batch_execute(
             "ANALYZE customers, customer_grams, customer_versions, customer_contacts, customer_tags",
         ),
@@ -385,31 +379,68 @@ pub fn grams(name: &str) -> Vec<String> {
     out
 }
 
-fn set_grams(conn: &mut DbConnection, id: i32, name: &str) -> QueryResult<()> {
-    diesel::delete(customer_grams::table.filter(customer_grams::customer_id.eq(id)))
-        .execute(conn)?;
-    add_grams(conn, id, name)
+/// A name's grams as the tokens of the SQLite name index: the hex of each gram's UTF-8
+/// bytes, so that the ascii tokenizer keeps every gram whole, whatever its script.
+fn gram_tokens(name: &str) -> String {
+    grams(name)
+        .iter()
+        .map(hex::encode)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
-/// Inserts a name's grams in one statement.
-fn add_grams(conn: &mut DbConnection, id: i32, name: &str) -> QueryResult<()> {
-    let rows: Vec<_> = grams(name)
-        .into_iter()
-        .map(|gram| {
-            (
-                customer_grams::gram.eq(gram),
-                customer_grams::customer_id.eq(id),
-            )
-        })
-        .collect();
+fn set_grams(conn: &mut DbConnection, id: i32, name: &str) -> QueryResult<()> {
     match conn {
-        DbConnection::Pg(c) => diesel::insert_into(customer_grams::table)
-            .values(&rows)
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_into(customer_grams::table)
-            .values(&rows)
-            .execute(c)?,
-    };
+        DbConnection::Sqlite(c) => diesel::delete(customer_name_grams::table.find(id))
+            .execute(c)
+            .map(drop)?,
+        DbConnection::Pg(c) => {
+            diesel::delete(customer_grams::table.filter(customer_grams::customer_id.eq(id)))
+                .execute(c)
+                .map(drop)?
+        }
+    }
+    add_grams(conn, &[(id, name)])
+}
+
+/// Indexes the names of new records (id, name) in as few statements as SQLite allows.
+fn add_grams(conn: &mut DbConnection, names: &[(i32, &str)]) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let rows: Vec<_> = names
+                .iter()
+                .map(|(id, name)| {
+                    (
+                        customer_name_grams::rowid.eq(*id),
+                        customer_name_grams::grams.eq(gram_tokens(name)),
+                    )
+                })
+                .collect();
+            for chunk in rows.chunks(super::ROWS_PER_INSERT * 10) {
+                diesel::insert_into(customer_name_grams::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
+        DbConnection::Pg(c) => {
+            let rows: Vec<_> = names
+                .iter()
+                .flat_map(|(id, name)| {
+                    grams(name).into_iter().map(move |gram| {
+                        (
+                            customer_grams::gram.eq(gram),
+                            customer_grams::customer_id.eq(*id),
+                        )
+                    })
+                })
+                .collect();
+            for chunk in rows.chunks(super::ROWS_PER_INSERT * 10) {
+                diesel::insert_into(customer_grams::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -448,6 +479,21 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(customers_fts, customers);
+
+// SQLite's index of name grams (see `gram_tokens`), contentless: only rowids come back.
+diesel::table! {
+    customer_name_grams (rowid) {
+        rowid -> Integer,
+        #[sql_name = "customer_name_grams"]
+        whole -> diesel::sql_types::Text,
+        grams -> diesel::sql_types::Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(customer_name_grams, customers);
+diesel::allow_tables_to_appear_in_same_query!(customer_name_grams, tags);
+diesel::allow_tables_to_appear_in_same_query!(customer_name_grams, customer_tags);
+diesel::allow_tables_to_appear_in_same_query!(customer_name_grams, communities);
 diesel::infix_operator!(Matches, " MATCH ");
 
 type Boxed<'a> = customers::BoxedQuery<'a, <DbConnection as Connection>::Backend>;
@@ -568,10 +614,24 @@ pub fn search(
     per_page: i64,
 ) -> QueryResult<(Vec<Customer>, i64)> {
     let limit = count_cap(page, per_page) + 1;
-    let ids: Vec<i32> = match gram_of(search) {
-        // Driven by the gram index in id order: a surname matches thousands, and
-        // collecting them all first cost ~3 ms a page at 100k records.
-        Some(gram) => other_filters!(
+    // A gram search is driven by the gram index in id order: a surname matches
+    // thousands, and collecting them all first cost ~3 ms a page at 100k records.
+    let ids: Vec<i32> = match (gram_of(search), &mut *conn) {
+        (Some(gram), DbConnection::Sqlite(c)) => other_filters!(
+            customer_name_grams::table
+                .inner_join(customers::table.on(customers::id.eq(customer_name_grams::rowid)))
+                .filter(Matches::new(
+                    customer_name_grams::whole,
+                    format!("\"{}\"", hex::encode(gram)).into_sql::<diesel::sql_types::Text>(),
+                ))
+                .into_boxed(),
+            search
+        )
+        .select(customer_name_grams::rowid)
+        .order(customer_name_grams::rowid.desc())
+        .limit(limit)
+        .load(c)?,
+        (Some(gram), DbConnection::Pg(c)) => other_filters!(
             customer_grams::table
                 .inner_join(customers::table)
                 .filter(customer_grams::gram.eq(gram))
@@ -581,8 +641,8 @@ pub fn search(
         .select(customer_grams::customer_id)
         .order(customer_grams::customer_id.desc())
         .limit(limit)
-        .load(conn)?,
-        None => filtered(conn.backend(), search)
+        .load(c)?,
+        (None, conn) => filtered(conn.backend(), search)
             .select(customers::id)
             .order(customers::id.desc())
             .limit(limit)
