@@ -33,18 +33,23 @@ pub fn run(settings: Settings, command: ImportCommand) -> anyhow::Result<ExitCod
     };
     // A bar on a terminal only; scripts and CI get the summary line alone.
     let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::new_spinner();
+        let bar = ProgressBar::new(0);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {pos} rows read, {per_sec}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template(
+                "{wide_bar} {percent:>3}%  {msg} rows read, {binary_bytes_per_sec}, {eta} left",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar
     });
     let started = Instant::now();
     let today = chrono::Utc::now().date_naive();
-    let summary = import::customers(&mut conn, &caller, &keys, &file, today, |rows| {
+    let summary = import::customers(&mut conn, &caller, &keys, &file, today, |at| {
         if let Some(bar) = &bar {
-            bar.set_position(rows);
+            bar.set_length(at.total_bytes);
+            bar.set_position(at.bytes);
+            // The header is line 1.
+            bar.set_message(at.lines.saturating_sub(1).to_string());
         }
     })?;
     if let Some(bar) = bar {

@@ -3,6 +3,7 @@
 //! its operation-log entry.
 
 use chrono::{Datelike, Duration, NaiveDate};
+use diesel::QueryResult;
 
 use super::Caller;
 use crate::crypto::Keys;
@@ -112,6 +113,18 @@ pub fn snapshot(f: &CustomerFields, tags: &[String]) -> Snapshot {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect()
+}
+
+/// The record as a version sees it: its fields, its tags and its key contacts.
+pub fn current_state(conn: &mut DbConnection, customer: &Customer) -> QueryResult<Snapshot> {
+    let tags = tags::of_customer(conn, customer.id)?;
+    let mut state = snapshot(&CustomerFields::from(customer), &tags);
+    let contacts = enterprise_contacts::of_customer(conn, customer.id)?;
+    state.insert(
+        KEY_CONTACTS.into(),
+        enterprise_contacts::to_version_value(&contacts),
+    );
+    Ok(state)
 }
 
 /// The inverse of `snapshot`, for restoring a version.
@@ -387,11 +400,8 @@ pub fn restore(
         }
         let current_tags = tags::of_customer(c, current.id)?;
         let current_fields = CustomerFields::from(&current);
-        let mut state = snapshot(&current_fields, &current_tags);
-        let current_contacts = enterprise_contacts::to_version_value(
-            &enterprise_contacts::of_customer(c, current.id)?,
-        );
-        state.insert(KEY_CONTACTS.into(), current_contacts.clone());
+        let mut state = current_state(c, &current)?;
+        let current_contacts = state.get(KEY_CONTACTS).cloned().flatten();
         for newer in customer_versions::newer_than(c, current.id, version)? {
             history::undo(&mut state, &history::from_json(&newer.changes));
         }

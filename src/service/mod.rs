@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod customers;
+pub mod history;
 pub mod import;
 pub mod key_contacts;
 pub mod offices;

@@ -796,6 +796,80 @@ async fn an_import_rejects_exactly_the_bad_rows_and_stores_the_rest(
         .any(|(a, _, d)| a == "customers_imported" && d.contains(&format!("imported {stored}"))));
 }
 
+#[rstest]
+#[tokio::test]
+async fn an_imported_record_shows_its_first_version_in_full_after_later_edits(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("one.csv");
+    std::fs::write(
+        &csv_path,
+        format!(
+            "{}\n欧阳娜娜,personal,13811112222,ouyang@example.com,翠苑小区,3,1201,owner,,价值/高净值,walk-in,2024-03-01,,,老客户\n",
+            dossier::service::import::HEADER.join(",")
+        ),
+    )
+    .unwrap();
+    let output = app
+        .cli()
+        .args(["import", "customers"])
+        .arg(&csv_path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let clerk = app.login_as(Role::Clerk).await;
+    let found = app
+        .get_html(&clerk, &format!("/customers?q={}", urlencode("欧阳")))
+        .await;
+    let code: String = found
+        .split("/customers/P-")
+        .nth(1)
+        .map(|rest| format!("P-{}", rest.split('"').next().unwrap()))
+        .expect("the imported record is found by two characters of its name");
+    let fields = vec![
+        ("phone", "13933334444".to_string()),
+        ("version", "1".to_string()),
+        ("reason", "客户来电更换手机号".to_string()),
+    ];
+    assert_redirect_to(
+        &post(&app, &clerk, &format!("/customers/{code}/update"), &fields).await,
+        &format!("/customers/{code}"),
+    );
+
+    let history = app
+        .get_html(&clerk, &format!("/customers/{code}/history"))
+        .await;
+    let first_version = &history[history.find("版本 1").expect("version 1 is listed")..];
+    for value in [
+        "欧阳娜娜",
+        "13811112222",
+        "ouyang@example.com",
+        "翠苑小区",
+        "1201",
+        "价值/高净值",
+        "老客户",
+    ] {
+        assert!(
+            first_version.contains(value),
+            "version 1 shows {value} as imported"
+        );
+    }
+    let second_version = &history[history.find("版本 2").unwrap()..history.find("版本 1").unwrap()];
+    assert!(second_version.contains("13811112222") && second_version.contains("13933334444"));
+    assert!(
+        !second_version.contains("翠苑小区"),
+        "version 2 shows only what it changed"
+    );
+}
+
 #[test]
 fn an_import_with_a_wrong_header_or_broken_bytes_is_refused_or_rejected_cleanly() {
     let dir = tempfile::tempdir().unwrap();

@@ -4,11 +4,8 @@ use serde::Deserialize;
 
 use super::{load, today, Code};
 use crate::db::customers::Customer;
-use crate::db::{
-    change_reports, customer_contacts, customer_versions, enterprise_contacts, interactions, tags,
-};
+use crate::db::{change_reports, customer_contacts, enterprise_contacts, interactions, tags};
 use crate::domain::customer::{CustomerType, OccupantRole, Source};
-use crate::domain::history;
 use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::handlers::caller;
@@ -150,19 +147,14 @@ pub async fn history(
     code: Code,
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, code.into_inner()).await?;
-    let id = customer.id;
+    let record = customer.clone();
     let versions = state
-        .db(move |c| Ok(customer_versions::of_customer(c, id)?))
+        .db(move |c| Ok(crate::service::history::of_customer(c, &record)?))
         .await?;
     let versions = versions
         .into_iter()
-        .map(|v| VersionView {
-            changes: in_form_order(
-                history::from_json(&v.changes)
-                    .into_iter()
-                    .filter(|c| !c.is_hidden())
-                    .collect(),
-            ),
+        .map(|(v, changes)| VersionView {
+            changes: in_form_order(changes.into_iter().filter(|c| !c.is_hidden()).collect()),
             version: v.version,
             changed_at: v.changed_at,
             changed_by: v.changed_by,

@@ -7,16 +7,17 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
 
-use super::customers::{snapshot, to_fields};
+mod read;
+
+use read::Good;
+
 use super::Caller;
 use crate::crypto::Keys;
 use crate::db::{
     audit_log, customer_contacts, customer_versions, customers, tags, write_tx, DbConnection,
 };
 use crate::domain::audit::{Action, Event};
-use crate::domain::customer::{self, CustomerDraft, CustomerInput, Status};
-use crate::domain::history::{self, Snapshot};
-use crate::i18n::Lang;
+use crate::domain::history;
 
 pub const HEADER: [&str; 15] = [
     "name",
@@ -72,9 +73,12 @@ pub enum ImportError {
     Rejects(#[from] csv::Error),
 }
 
-/// A row that passed its checks, with its line number in the file.
-struct Good {
-    draft: CustomerDraft,
+/// How far an import has got, for a progress bar.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub lines: u64,
+    pub bytes: u64,
+    pub total_bytes: u64,
 }
 
 /// `FILE.csv` → `FILE.rejects.csv` beside it.
@@ -86,14 +90,14 @@ pub fn rejects_path(path: &Path) -> PathBuf {
     path.with_file_name(format!("{stem}.rejects.csv"))
 }
 
-/// Imports `path`; `progress` is told the number of rows read so far.
+/// Imports `path`; `progress` is told how far it has got after every batch.
 pub fn customers(
     conn: &mut DbConnection,
     caller: &Caller,
     keys: &Keys,
     path: &Path,
     today: NaiveDate,
-    progress: impl FnMut(u64),
+    progress: impl FnMut(Progress),
 ) -> Result<Summary, ImportError> {
     set_cache_size(conn, IMPORT_CACHE_KIB)?;
     let outcome = import_file(conn, caller, keys, path, today, progress);
@@ -116,7 +120,7 @@ fn import_file(
     keys: &Keys,
     path: &Path,
     today: NaiveDate,
-    mut progress: impl FnMut(u64),
+    mut progress: impl FnMut(Progress),
 ) -> Result<Summary, ImportError> {
     let read_error = |source| ImportError::Read {
         path: path.display().to_string(),
@@ -135,20 +139,21 @@ fn import_file(
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
+        .buffer_capacity(1 << 20)
         .from_reader(file);
-    let mut records = reader.byte_records();
-    let header = match records.next() {
-        Some(Ok(h)) => h
-            .iter()
-            .map(|f| {
-                String::from_utf8_lossy(f)
-                    .trim_start_matches('\u{feff}')
-                    .trim()
-                    .to_string()
-            })
-            .collect::<Vec<_>>(),
-        _ => return Err(ImportError::Format("the file is empty".into())),
-    };
+    let mut header_row = csv::ByteRecord::new();
+    if !matches!(reader.read_byte_record(&mut header_row), Ok(true)) {
+        return Err(ImportError::Format("the file is empty".into()));
+    }
+    let header = header_row
+        .iter()
+        .map(|f| {
+            String::from_utf8_lossy(f)
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .to_string()
+        })
+        .collect::<Vec<_>>();
     if header != HEADER {
         return Err(ImportError::Format(format!(
             "the header must be exactly: {}",
@@ -162,54 +167,62 @@ fn import_file(
     reject_header.extend(HEADER);
     rejects.write_record(&reject_header)?;
 
-    let mut phones: HashMap<String, String> = customers::all_phones(conn)
+    let phones: HashMap<String, String> = customers::all_phones(conn)
         .map_err(crate::error::AppError::from)?
         .into_iter()
         .collect();
     let mut summary = Summary::default();
-    let mut batch: Vec<Good> = Vec::with_capacity(CHUNK);
     let mut tag_ids: HashMap<String, i32> = HashMap::new();
-    let mut line: u64 = 1;
-    for record in records {
-        line += 1;
-        if line % 1_000 == 0 {
-            progress(line);
-        }
-        let record = match record {
-            Ok(record) => record,
-            Err(error) => {
-                summary.rejected += 1;
-                rejects.write_record([line.to_string(), format!("unreadable CSV row: {error}")])?;
-                continue;
+    // One batch waits while another is stored: checking and encrypting (the reading
+    // thread) overlap with the database work (this one).
+    let (sender, batches) = std::sync::mpsc::sync_channel::<read::Batch>(1);
+    let (read, stored) = std::thread::scope(|scope| {
+        let reading = scope.spawn(|| {
+            read::read_rows(
+                &mut reader,
+                &mut rejects,
+                phones,
+                keys,
+                today,
+                CHUNK,
+                sender,
+            )
+        });
+        let mut stored: Result<(), ImportError> = Ok(());
+        for mut batch in batches.iter() {
+            match store(conn, caller, &mut batch.rows, today, &mut tag_ids) {
+                Ok(count) => summary.imported += count,
+                Err(error) => {
+                    stored = Err(error);
+                    break;
+                }
             }
-        };
-        match to_input(&record).and_then(|input| check(&input, today, &phones)) {
-            Ok(good) => {
-                phones.insert(good.draft.phone.clone(), format!("line {line}"));
-                batch.push(good);
-            }
-            Err(reason) => {
-                summary.rejected += 1;
-                let mut row = vec![line.to_string(), reason];
-                row.extend(
-                    record
-                        .iter()
-                        .map(|f| String::from_utf8_lossy(f).into_owned()),
-                );
-                rejects.write_record(&row)?;
-            }
+            progress(Progress {
+                lines: batch.lines_read,
+                bytes: batch.bytes_read,
+                total_bytes: size,
+            });
         }
-        if batch.len() >= CHUNK {
-            summary.imported += store(conn, caller, keys, &mut batch, today, &mut tag_ids)?;
-        }
-    }
-    summary.imported += store(conn, caller, keys, &mut batch, today, &mut tag_ids)?;
+        // Dropping the receiver stops a reader that is still going after a failure.
+        drop(batches);
+        let read = reading
+            .join()
+            .unwrap_or_else(|_| Err(ImportError::Format("the reading thread failed".into())));
+        (read, stored)
+    });
+    stored?;
+    let read = read?;
+    summary.rejected = read.rejected;
     // Worth it after a bulk load only: it rewrites the whole index (3 s at 1M records),
     // and a few rows leave it as they found it.
     if summary.imported >= CHUNK {
         customers::tidy_after_bulk_load(conn).map_err(crate::error::AppError::from)?;
     }
-    progress(line);
+    progress(Progress {
+        lines: read.lines,
+        bytes: size,
+        total_bytes: size,
+    });
     rejects
         .flush()
         .map_err(|e| ImportError::Rejects(e.into()))?;
@@ -239,72 +252,10 @@ fn import_file(
     Ok(summary)
 }
 
-/// One CSV row as the form's input. Broken UTF-8 or a wrong column count is a reason.
-fn to_input(record: &csv::ByteRecord) -> Result<CustomerInput, String> {
-    if record.len() != HEADER.len() {
-        return Err(format!(
-            "expected {} columns, found {}",
-            HEADER.len(),
-            record.len()
-        ));
-    }
-    let mut fields = Vec::with_capacity(HEADER.len());
-    for (i, raw) in record.iter().enumerate() {
-        let text = std::str::from_utf8(raw)
-            .map_err(|_| format!("column {} is not valid UTF-8", HEADER[i]))?;
-        fields.push(text.to_string());
-    }
-    let mut f = fields.into_iter();
-    let mut next = || f.next().unwrap_or_default();
-    Ok(CustomerInput {
-        name: next(),
-        customer_type: next(),
-        phone: next(),
-        email: next(),
-        community: next(),
-        building: next(),
-        unit: next(),
-        role: next(),
-        id_number: next(),
-        tags: next(),
-        source: next(),
-        first_contact_at: next(),
-        last_interaction_at: next(),
-        last_verified_at: next(),
-        notes: next(),
-        credit_code: String::new(),
-        legal_representative: String::new(),
-    })
-}
-
-/// The form's checks plus "no other record has this phone".
-fn check(
-    input: &CustomerInput,
-    today: NaiveDate,
-    phones: &HashMap<String, String>,
-) -> Result<Good, String> {
-    let draft = customer::check(input, today).map_err(|errors| {
-        HEADER
-            .iter()
-            .filter_map(|field| {
-                errors
-                    .get(field)
-                    .map(|key| format!("{field}: {}", Lang::En.t(key)))
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
-    if let Some(other) = phones.get(&draft.phone) {
-        return Err(format!("phone: duplicate of {other}"));
-    }
-    Ok(Good { draft })
-}
-
 /// Stores a batch in one transaction and empties it; returns how many were stored.
 fn store(
     conn: &mut DbConnection,
     caller: &Caller,
-    keys: &Keys,
     batch: &mut Vec<Good>,
     today: NaiveDate,
     tag_ids: &mut HashMap<String, i32>,
@@ -337,8 +288,7 @@ fn store(
                 .ok_or(diesel::result::Error::NotFound)?;
             let code = format!("{letter}-{}-{:06}", today.year(), *serial);
             *serial += 1;
-            let fields = to_fields(&good.draft, keys, Status::Active.as_str(), None, false);
-            rows.push((code, fields));
+            rows.push((code, good.fields.clone()));
         }
         let ids = customers::insert_many(c, &rows)?;
         let mut tag_pairs = Vec::new();
@@ -360,13 +310,13 @@ fn store(
             if let Some(email) = &fields.email {
                 contacts.push((customer_id, "email", email.as_str()));
             }
-            let changes = history::diff(&Snapshot::new(), &snapshot(fields, &good.draft.tags));
+            // Without its field list: service::history works it out when it is read.
             versions.push(customer_versions::NewVersion {
                 customer_id,
                 version: 1,
                 actor: &caller.actor,
                 reason,
-                changes: history::to_json(&changes),
+                changes: history::to_json(&[]),
                 restored_from: None,
                 change_report_id: None,
             });
