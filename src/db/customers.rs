@@ -658,8 +658,8 @@ pub fn search(
     let rows = if wanted.is_empty() {
         Vec::new()
     } else {
-        customers::table
-            .filter(customers::id.eq_any(&wanted))
+        let query = customers::table.into_boxed();
+        super::filter_ids!(query, conn, "customers.id", customers::id, &wanted)
             .select(Customer::as_select())
             .order(customers::id.desc())
             .load(conn)?

@@ -12,6 +12,7 @@ pub mod customer_contacts;
 pub mod customer_versions;
 pub mod customers;
 pub mod enterprise_contacts;
+pub mod ids_in;
 pub mod interactions;
 pub mod job_runs;
 pub mod key_check;
@@ -41,6 +42,20 @@ macro_rules! insert_rows {
     };
 }
 pub(crate) use insert_rows;
+
+/// `COLUMN IN (ids)` that SQLite keeps prepared, for a boxed query on `$conn`: see
+/// `ids_in::IdsIn`. PostgreSQL's `eq_any` (`= ANY($1)`) is cached as it is.
+macro_rules! filter_ids {
+    ($query:expr, $conn:expr, $column:literal, $col:expr, $ids:expr) => {
+        match $conn.backend() {
+            $crate::db::Backend::Sqlite => {
+                $query.filter($crate::db::ids_in::IdsIn::new($column, $ids))
+            }
+            $crate::db::Backend::Postgres => $query.filter($col.eq_any($ids)),
+        }
+    };
+}
+pub(crate) use filter_ids;
 
 /// Rows per multi-row INSERT: SQLite allows 32,766 bound values per statement, and the
 /// widest table (customers) binds 22 per row.

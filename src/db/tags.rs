@@ -103,12 +103,17 @@ pub fn of_customer(conn: &mut DbConnection, customer_id: i32) -> QueryResult<Vec
 
 /// Tags of many records in one query (for list pages), as (customer id, path).
 pub fn of_customers(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<(i32, String)>> {
-    customer_tags::table
-        .inner_join(tags::table)
-        .filter(customer_tags::customer_id.eq_any(ids))
-        .order(tags::path)
-        .select((customer_tags::customer_id, tags::path))
-        .load(conn)
+    let query = customer_tags::table.inner_join(tags::table).into_boxed();
+    super::filter_ids!(
+        query,
+        conn,
+        "customer_tags.customer_id",
+        customer_tags::customer_id,
+        ids
+    )
+    .order(tags::path)
+    .select((customer_tags::customer_id, tags::path))
+    .load(conn)
 }
 
 pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Tag>> {
