@@ -1,7 +1,7 @@
 //! `customers`, `code_serials` and the name grams: the records, their codes, and the
-//! search paths (FTS5 trigram / pg_trgm for three characters and more, name grams below:
-//! the FTS5 table `customer_name_grams` on SQLite, the `customer_grams` table on
-//! PostgreSQL).
+//! search paths (FTS5 trigram / pg_trgm for three characters and more; name grams for
+//! one and two: the `customer_grams` table on PostgreSQL, the FTS5 table
+//! `customer_search_grams` on SQLite, which also holds four-digit runs for phone digits).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -188,11 +188,12 @@ pub fn insert_new(
     fields: &CustomerFields,
 ) -> QueryResult<i32> {
     let at = now();
+    let text = fields.search_text(code);
     let row = (
         customers::code.eq(code),
         fields,
         customers::version.eq(1),
-        customers::search_text.eq(fields.search_text(code)),
+        customers::search_text.eq(&text),
         customers::created_at.eq(at),
         customers::updated_at.eq(at),
     );
@@ -203,7 +204,7 @@ pub fn insert_new(
         DbConnection::Pg(c) => insert.get_result(c)?,
         DbConnection::Sqlite(c) => insert.get_result(c)?,
     };
-    add_grams(conn, &[(id, &fields.name)])?;
+    add_grams(conn, &[(id, &fields.name, &text)])?;
     index_text(conn, id, id)?;
     Ok(id)
 }
@@ -233,6 +234,7 @@ pub fn update_if_version(
     expected_version: i32,
     fields: &CustomerFields,
 ) -> QueryResult<bool> {
+    let text = fields.search_text(&customer.code);
     let updated = diesel::update(
         customers::table
             .find(customer.id)
@@ -241,12 +243,12 @@ pub fn update_if_version(
     .set((
         fields,
         customers::version.eq(customers::version + 1),
-        customers::search_text.eq(fields.search_text(&customer.code)),
+        customers::search_text.eq(&text),
         customers::updated_at.eq(now()),
     ))
     .execute(conn)?;
-    if updated == 1 && fields.name != customer.name {
-        set_grams(conn, customer.id, &fields.name)?;
+    if updated == 1 && (fields.name != customer.name || text != customer.search_text) {
+        set_grams(conn, customer.id, &fields.name, &text)?;
     }
     if updated == 1 && fields.status != customer.status {
         diesel::update(customers::table.find(customer.id))
@@ -264,15 +266,23 @@ pub fn insert_many(
 ) -> QueryResult<Vec<i32>> {
     use std::collections::HashMap;
     let at = now();
-    for chunk in rows.chunks(super::ROWS_PER_INSERT) {
+    let texts: Vec<String> = rows
+        .iter()
+        .map(|(code, fields)| fields.search_text(code))
+        .collect();
+    for (chunk, texts) in rows
+        .chunks(super::ROWS_PER_INSERT)
+        .zip(texts.chunks(super::ROWS_PER_INSERT))
+    {
         let values: Vec<_> = chunk
             .iter()
-            .map(|(code, fields)| {
+            .zip(texts)
+            .map(|((code, fields), text)| {
                 (
                     customers::code.eq(code),
                     fields,
                     customers::version.eq(1),
-                    customers::search_text.eq(fields.search_text(code)),
+                    customers::search_text.eq(text),
                     customers::created_at.eq(at),
                     customers::updated_at.eq(at),
                 )
@@ -293,10 +303,11 @@ pub fn insert_many(
         .iter()
         .map(|(code, _)| ids_by_code.get(code).copied().ok_or(diesel::NotFound))
         .collect::<QueryResult<Vec<i32>>>()?;
-    let names: Vec<(i32, &str)> = ids
+    let names: Vec<(i32, &str, &str)> = ids
         .iter()
         .zip(rows)
-        .map(|(id, (_, fields))| (*id, fields.name.as_str()))
+        .zip(&texts)
+        .map(|((id, (_, fields)), text)| (*id, fields.name.as_str(), text.as_str()))
         .collect();
     add_grams(conn, &names)?;
     // The new ids are all above every older one (SQLite hands out max(id) + 1 and this
@@ -316,7 +327,7 @@ pub fn tidy_after_bulk_load(conn: &mut DbConnection) -> QueryResult<()> {
     match conn {
         DbConnection::Sqlite(c) => c.batch_execute(
             "INSERT INTO customers_fts (customers_fts) VALUES ('optimize'); \
-             INSERT INTO customer_name_grams (customer_name_grams) VALUES ('optimize');",
+             INSERT INTO customer_search_grams (customer_search_grams) VALUES ('optimize');",
         ),
         DbConnection::Pg(c) => c.batch_execute(
             "ANALYZE customers, customer_grams, customer_versions, customer_contacts, customer_tags",
@@ -379,19 +390,46 @@ pub fn grams(name: &str) -> Vec<String> {
     out
 }
 
-/// A name's grams as the tokens of the SQLite name index: the hex of each gram's UTF-8
-/// bytes, so that the ascii tokenizer keeps every gram whole, whatever its script.
-fn gram_tokens(name: &str) -> String {
-    grams(name)
-        .iter()
-        .map(hex::encode)
-        .collect::<Vec<_>>()
-        .join(" ")
+/// A record's tokens in the SQLite gram index: each one- and two-character piece of the
+/// name as the hex of its UTF-8 bytes (so the ascii tokenizer keeps it whole, whatever
+/// its script), and each run of four digits in the search text as `n` + the digits.
+fn gram_tokens(name: &str, search_text: &str) -> String {
+    let mut tokens: Vec<String> = grams(name).iter().map(hex::encode).collect();
+    tokens.extend(digit_grams(search_text));
+    tokens.join(" ")
 }
 
-fn set_grams(conn: &mut DbConnection, id: i32, name: &str) -> QueryResult<()> {
+/// Every run of four ASCII digits in `text`, once each, as `n` + the digits.
+fn digit_grams(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out: Vec<String> = chars
+        .windows(4)
+        .filter(|w| w.iter().all(char::is_ascii_digit))
+        .map(|w| std::iter::once('n').chain(w.iter().copied()).collect())
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// An FTS5 query that every record whose search text holds the digits `digits` (four or
+/// more) matches: four-digit runs at every fourth digit and the last one, joined by AND.
+fn digit_cover(digits: &str) -> String {
+    let last = digits.len().saturating_sub(4);
+    let mut starts: Vec<usize> = (0..=last).step_by(4).collect();
+    if starts.last() != Some(&last) {
+        starts.push(last);
+    }
+    starts
+        .into_iter()
+        .map(|i| format!("n{}", &digits[i..i + 4]))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+fn set_grams(conn: &mut DbConnection, id: i32, name: &str, search_text: &str) -> QueryResult<()> {
     match conn {
-        DbConnection::Sqlite(c) => diesel::delete(customer_name_grams::table.find(id))
+        DbConnection::Sqlite(c) => diesel::delete(customer_search_grams::table.find(id))
             .execute(c)
             .map(drop)?,
         DbConnection::Pg(c) => {
@@ -400,32 +438,33 @@ fn set_grams(conn: &mut DbConnection, id: i32, name: &str) -> QueryResult<()> {
                 .map(drop)?
         }
     }
-    add_grams(conn, &[(id, name)])
+    add_grams(conn, &[(id, name, search_text)])
 }
 
-/// Indexes the names of new records (id, name) in as few statements as SQLite allows.
-fn add_grams(conn: &mut DbConnection, names: &[(i32, &str)]) -> QueryResult<()> {
+/// Indexes new records (id, name, search text) in as few statements as SQLite allows.
+/// PostgreSQL keeps name grams only: its trigram index finds digits.
+fn add_grams(conn: &mut DbConnection, records: &[(i32, &str, &str)]) -> QueryResult<()> {
     match conn {
         DbConnection::Sqlite(c) => {
-            let rows: Vec<_> = names
+            let rows: Vec<_> = records
                 .iter()
-                .map(|(id, name)| {
+                .map(|(id, name, text)| {
                     (
-                        customer_name_grams::rowid.eq(*id),
-                        customer_name_grams::grams.eq(gram_tokens(name)),
+                        customer_search_grams::rowid.eq(*id),
+                        customer_search_grams::grams.eq(gram_tokens(name, text)),
                     )
                 })
                 .collect();
             for chunk in rows.chunks(super::ROWS_PER_INSERT * 10) {
-                diesel::insert_into(customer_name_grams::table)
+                diesel::insert_into(customer_search_grams::table)
                     .values(chunk)
                     .execute(c)?;
             }
         }
         DbConnection::Pg(c) => {
-            let rows: Vec<_> = names
+            let rows: Vec<_> = records
                 .iter()
-                .flat_map(|(id, name)| {
+                .flat_map(|(id, name, _)| {
                     grams(name).into_iter().map(move |gram| {
                         (
                             customer_grams::gram.eq(gram),
@@ -482,18 +521,18 @@ diesel::allow_tables_to_appear_in_same_query!(customers_fts, customers);
 
 // SQLite's index of name grams (see `gram_tokens`), contentless: only rowids come back.
 diesel::table! {
-    customer_name_grams (rowid) {
+    customer_search_grams (rowid) {
         rowid -> Integer,
-        #[sql_name = "customer_name_grams"]
+        #[sql_name = "customer_search_grams"]
         whole -> diesel::sql_types::Text,
         grams -> diesel::sql_types::Text,
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(customer_name_grams, customers);
-diesel::allow_tables_to_appear_in_same_query!(customer_name_grams, tags);
-diesel::allow_tables_to_appear_in_same_query!(customer_name_grams, customer_tags);
-diesel::allow_tables_to_appear_in_same_query!(customer_name_grams, communities);
+diesel::allow_tables_to_appear_in_same_query!(customer_search_grams, customers);
+diesel::allow_tables_to_appear_in_same_query!(customer_search_grams, tags);
+diesel::allow_tables_to_appear_in_same_query!(customer_search_grams, customer_tags);
+diesel::allow_tables_to_appear_in_same_query!(customer_search_grams, communities);
 diesel::infix_operator!(Matches, " MATCH ");
 
 type Boxed<'a> = customers::BoxedQuery<'a, <DbConnection as Connection>::Backend>;
@@ -537,6 +576,42 @@ macro_rules! other_filters {
         }
         query
     }};
+}
+
+/// Four or more digits and nothing else (a phone fragment, a unit, a code's serial): on
+/// SQLite the four-digit runs of the gram index find them.
+fn digits_of(search: &Search) -> Option<String> {
+    let text = search.text.trim();
+    (text.len() >= 4 && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.to_string())
+}
+
+/// Ids from SQLite's gram index (`query` is an FTS5 MATCH), newest first, with the other
+/// filters, and `contains` (a LIKE pattern on the search text) when the grams alone do not
+/// say the record matches.
+fn sqlite_grams(
+    c: &mut diesel::SqliteConnection,
+    search: &Search,
+    query: String,
+    contains: Option<String>,
+    limit: i64,
+) -> QueryResult<Vec<i32>> {
+    let mut ids = other_filters!(
+        customer_search_grams::table
+            .inner_join(customers::table.on(customers::id.eq(customer_search_grams::rowid)))
+            .filter(Matches::new(
+                customer_search_grams::whole,
+                query.into_sql::<diesel::sql_types::Text>(),
+            ))
+            .into_boxed(),
+        search
+    );
+    if let Some(pattern) = contains {
+        ids = ids.filter(customers::search_text.like(pattern));
+    }
+    ids.select(customer_search_grams::rowid)
+        .order(customer_search_grams::rowid.desc())
+        .limit(limit)
+        .load(c)
 }
 
 /// A one- or two-character search (a surname): the name-gram index.
@@ -617,20 +692,15 @@ pub fn search(
     // A gram search is driven by the gram index in id order: a surname matches
     // thousands, and collecting them all first cost ~3 ms a page at 100k records.
     let ids: Vec<i32> = match (gram_of(search), &mut *conn) {
-        (Some(gram), DbConnection::Sqlite(c)) => other_filters!(
-            customer_name_grams::table
-                .inner_join(customers::table.on(customers::id.eq(customer_name_grams::rowid)))
-                .filter(Matches::new(
-                    customer_name_grams::whole,
-                    format!("\"{}\"", hex::encode(gram)).into_sql::<diesel::sql_types::Text>(),
-                ))
-                .into_boxed(),
-            search
-        )
-        .select(customer_name_grams::rowid)
-        .order(customer_name_grams::rowid.desc())
-        .limit(limit)
-        .load(c)?,
+        (Some(gram), DbConnection::Sqlite(c)) => {
+            let token = format!("\"{}\"", hex::encode(gram));
+            sqlite_grams(c, search, token, None, limit)?
+        }
+        (None, DbConnection::Sqlite(c)) if digits_of(search).is_some() => {
+            let digits = digits_of(search).unwrap_or_default();
+            let contains = format!("%{digits}%");
+            sqlite_grams(c, search, digit_cover(&digits), Some(contains), limit)?
+        }
         (Some(gram), DbConnection::Pg(c)) => other_filters!(
             customer_grams::table
                 .inner_join(customers::table)
@@ -713,7 +783,26 @@ pub fn in_office(conn: &mut DbConnection, community: &str, office_id: i32) -> Qu
 
 #[cfg(test)]
 mod tests {
-    use super::trigram_cover;
+    use super::{digit_cover, digit_grams, gram_tokens, trigram_cover};
+
+    #[test]
+    fn digit_runs_of_four_are_tokens_and_a_cover_reaches_the_last_digit() {
+        assert_eq!(
+            digit_grams("p-2026-000042 王五 13812345678 3-1201"),
+            [
+                "n0000", "n0004", "n0042", "n1201", "n1234", "n1381", "n2026", "n2345", "n3456",
+                "n3812", "n4567", "n5678", "n8123"
+            ]
+        );
+        assert!(digit_grams("abc 123 x4").is_empty());
+        assert_eq!(digit_cover("1313425"), "n1313 AND n3425");
+        assert_eq!(digit_cover("1234"), "n1234");
+        assert_eq!(digit_cover("12345678"), "n1234 AND n5678");
+        assert_eq!(
+            gram_tokens("王五", "1234"),
+            "e4ba94 e78e8b e78e8be4ba94 n1234"
+        );
+    }
 
     #[test]
     fn the_trigram_cover_reaches_the_last_character() {

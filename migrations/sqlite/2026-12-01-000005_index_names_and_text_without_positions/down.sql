@@ -13,8 +13,8 @@ CREATE TRIGGER customers_fts_update AFTER UPDATE OF search_text ON customers BEG
     INSERT INTO customers_fts (rowid, search_text) VALUES (new.id, new.search_text);
 END;
 
-DROP TRIGGER customer_name_grams_delete;
-DROP TABLE customer_name_grams;
+DROP TRIGGER customer_search_grams_delete;
+DROP TABLE customer_search_grams;
 CREATE TABLE customer_grams (
     gram TEXT NOT NULL,
     customer_id INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,

@@ -42,11 +42,18 @@ pub const HEADER: [&str; 15] = [
 /// 100k records on SQLite; 2,000 made the import 20% slower).
 const CHUNK: usize = 5_000;
 
-/// SQLite page cache of the importing connection, in KiB: a batch's index pages stay in
-/// memory instead of being written out and read back mid-transaction (measured: 25%
-/// faster). The connection's usual size is restored afterwards.
-const IMPORT_CACHE_KIB: i64 = 64 * 1024;
-const USUAL_CACHE_KIB: i64 = 2_000;
+/// SQLite settings of the importing connection while it imports, and after.
+///
+/// The page cache, in KiB: a batch's index pages stay in memory instead of being written
+/// out and read back mid-transaction (measured: 25% faster).
+///
+/// Automatic WAL checkpoints wait for 128 MiB of WAL instead of 4 MiB: at 4 MiB nearly
+/// every batch's commit copied the pages it had written back into the database file,
+/// and the same hot index pages were copied again at the next commit (100k rows: 7.6 s
+/// -> about 6.5 s). Off altogether, the WAL of a 1M-row import grew past 5 GB.
+const IMPORTING: &str = "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 32768;";
+const AFTER_IMPORT: &str =
+    "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000; PRAGMA wal_checkpoint(PASSIVE);";
 
 /// Files larger than this are refused before reading (a 50 MB upload is a mistake).
 pub const MAX_BYTES: u64 = 200 * 1024 * 1024;
@@ -99,16 +106,17 @@ pub fn customers(
     today: NaiveDate,
     progress: impl FnMut(Progress),
 ) -> Result<Summary, ImportError> {
-    set_cache_size(conn, IMPORT_CACHE_KIB)?;
+    sqlite_settings(conn, IMPORTING)?;
     let outcome = import_file(conn, caller, keys, path, today, progress);
-    set_cache_size(conn, USUAL_CACHE_KIB)?;
+    // Also after a failure: the checkpoint folds in what the stored batches wrote.
+    sqlite_settings(conn, AFTER_IMPORT)?;
     outcome
 }
 
-fn set_cache_size(conn: &mut DbConnection, kib: i64) -> Result<(), ImportError> {
+fn sqlite_settings(conn: &mut DbConnection, pragmas: &str) -> Result<(), ImportError> {
     use diesel::connection::SimpleConnection;
     if let DbConnection::Sqlite(c) = conn {
-        c.batch_execute(&format!("PRAGMA cache_size = -{kib}"))
+        c.batch_execute(pragmas)
             .map_err(crate::error::AppError::from)?;
     }
     Ok(())
