@@ -303,13 +303,13 @@ pub fn insert_many(
         .iter()
         .map(|(code, _)| ids_by_code.get(code).copied().ok_or(diesel::NotFound))
         .collect::<QueryResult<Vec<i32>>>()?;
-    let names: Vec<(i32, &str, &str)> = ids
+    let records: Vec<(i32, &str, &str)> = ids
         .iter()
         .zip(rows)
         .zip(&texts)
         .map(|((id, (_, fields)), text)| (*id, fields.name.as_str(), text.as_str()))
         .collect();
-    add_grams(conn, &names)?;
+    add_grams(conn, &records)?;
     // The new ids are all above every older one (SQLite hands out max(id) + 1 and this
     // transaction holds the write lock), so the range holds these records only.
     if let (Some(&first), Some(&last)) = (ids.iter().min(), ids.iter().max()) {
@@ -691,17 +691,16 @@ pub fn search(
     let limit = count_cap(page, per_page) + 1;
     // A gram search is driven by the gram index in id order: a surname matches
     // thousands, and collecting them all first cost ~3 ms a page at 100k records.
-    let ids: Vec<i32> = match (gram_of(search), &mut *conn) {
-        (Some(gram), DbConnection::Sqlite(c)) => {
+    let ids: Vec<i32> = match (gram_of(search), digits_of(search), &mut *conn) {
+        (Some(gram), _, DbConnection::Sqlite(c)) => {
             let token = format!("\"{}\"", hex::encode(gram));
             sqlite_grams(c, search, token, None, limit)?
         }
-        (None, DbConnection::Sqlite(c)) if digits_of(search).is_some() => {
-            let digits = digits_of(search).unwrap_or_default();
+        (None, Some(digits), DbConnection::Sqlite(c)) => {
             let contains = format!("%{digits}%");
             sqlite_grams(c, search, digit_cover(&digits), Some(contains), limit)?
         }
-        (Some(gram), DbConnection::Pg(c)) => other_filters!(
+        (Some(gram), _, DbConnection::Pg(c)) => other_filters!(
             customer_grams::table
                 .inner_join(customers::table)
                 .filter(customer_grams::gram.eq(gram))
@@ -712,7 +711,7 @@ pub fn search(
         .order(customer_grams::customer_id.desc())
         .limit(limit)
         .load(c)?,
-        (None, conn) => filtered(conn.backend(), search)
+        (None, _, conn) => filtered(conn.backend(), search)
             .select(customers::id)
             .order(customers::id.desc())
             .limit(limit)
@@ -729,7 +728,7 @@ pub fn search(
         Vec::new()
     } else {
         let query = customers::table.into_boxed();
-        super::filter_ids!(query, conn, "customers.id", customers::id, &wanted)
+        super::filter_ids!(query, conn, customers::id, &wanted)
             .select(Customer::as_select())
             .order(customers::id.desc())
             .load(conn)?

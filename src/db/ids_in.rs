@@ -14,52 +14,45 @@ use diesel::sql_types::{Bool, HasSqlType, Text};
 use diesel::QueryResult;
 
 #[derive(Debug, Clone)]
-pub struct IdsIn {
-    /// The qualified column, e.g. `customers.id`: a constant, never user input.
-    column: &'static str,
+pub struct IdsIn<C> {
+    column: C,
+    /// The ids as a JSON array.
     ids: String,
 }
 
-impl IdsIn {
-    pub fn new(column: &'static str, ids: &[i32]) -> IdsIn {
-        let mut json = String::with_capacity(ids.len() * 8 + 2);
-        json.push('[');
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            json.push_str(&id.to_string());
-        }
-        json.push(']');
-        IdsIn { column, ids: json }
+impl<C> IdsIn<C> {
+    pub fn new(column: C, ids: &[i32]) -> IdsIn<C> {
+        // A list of integers always serialises.
+        let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        IdsIn { column, ids }
     }
 }
 
-impl Expression for IdsIn {
+impl<C: Expression> Expression for IdsIn<C> {
     type SqlType = Bool;
 }
 
-impl<QS> AppearsOnTable<QS> for IdsIn {}
-impl<QS> SelectableExpression<QS> for IdsIn {}
+impl<C: AppearsOnTable<QS>, QS> AppearsOnTable<QS> for IdsIn<C> {}
+impl<C: SelectableExpression<QS>, QS> SelectableExpression<QS> for IdsIn<C> {}
 
-impl ValidGrouping<()> for IdsIn {
+impl<C> ValidGrouping<()> for IdsIn<C> {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 
-impl QueryId for IdsIn {
+impl<C> QueryId for IdsIn<C> {
     type QueryId = ();
-    // The column name is part of the SQL, so the type alone does not identify it: the
-    // cache keys this statement by its SQL text instead.
+    // Keyed by its SQL text in the statement cache, like every boxed query.
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<DB> QueryFragment<DB> for IdsIn
+impl<C, DB> QueryFragment<DB> for IdsIn<C>
 where
+    C: QueryFragment<DB>,
     DB: Backend + HasSqlType<Text>,
     String: ToSql<Text, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql(self.column);
+        self.column.walk_ast(out.reborrow())?;
         out.push_sql(" IN (SELECT value FROM json_each(");
         out.push_bind_param::<Text, String>(&self.ids)?;
         out.push_sql("))");
@@ -73,7 +66,7 @@ mod tests {
 
     #[test]
     fn ids_go_in_as_one_json_array() {
-        assert_eq!(IdsIn::new("customers.id", &[3, 1, 2]).ids, "[3,1,2]");
-        assert_eq!(IdsIn::new("customers.id", &[]).ids, "[]");
+        assert_eq!(IdsIn::new((), &[3, 1, 2]).ids, "[3,1,2]");
+        assert_eq!(IdsIn::new((), &[]).ids, "[]");
     }
 }

@@ -46,12 +46,12 @@ pub(crate) use insert_rows;
 /// `COLUMN IN (ids)` that SQLite keeps prepared, for a boxed query on `$conn`: see
 /// `ids_in::IdsIn`. PostgreSQL's `eq_any` (`= ANY($1)`) is cached as it is.
 macro_rules! filter_ids {
-    ($query:expr, $conn:expr, $column:literal, $col:expr, $ids:expr) => {
+    ($query:expr, $conn:expr, $column:expr, $ids:expr) => {
         match $conn.backend() {
             $crate::db::Backend::Sqlite => {
                 $query.filter($crate::db::ids_in::IdsIn::new($column, $ids))
             }
-            $crate::db::Backend::Postgres => $query.filter($col.eq_any($ids)),
+            $crate::db::Backend::Postgres => $query.filter($column.eq_any($ids)),
         }
     };
 }

@@ -104,16 +104,10 @@ pub fn of_customer(conn: &mut DbConnection, customer_id: i32) -> QueryResult<Vec
 /// Tags of many records in one query (for list pages), as (customer id, path).
 pub fn of_customers(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<(i32, String)>> {
     let query = customer_tags::table.inner_join(tags::table).into_boxed();
-    super::filter_ids!(
-        query,
-        conn,
-        "customer_tags.customer_id",
-        customer_tags::customer_id,
-        ids
-    )
-    .order(tags::path)
-    .select((customer_tags::customer_id, tags::path))
-    .load(conn)
+    super::filter_ids!(query, conn, customer_tags::customer_id, ids)
+        .order(tags::path)
+        .select((customer_tags::customer_id, tags::path))
+        .load(conn)
 }
 
 pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Tag>> {

@@ -115,8 +115,12 @@ pub fn snapshot(f: &CustomerFields, tags: &[String]) -> Snapshot {
     .collect()
 }
 
-/// The record as a version sees it: its fields, its tags and its key contacts.
-pub fn current_state(conn: &mut DbConnection, customer: &Customer) -> QueryResult<Snapshot> {
+/// The record as a version sees it (its fields, its tags and its key contacts), and its
+/// tags.
+pub fn current_state(
+    conn: &mut DbConnection,
+    customer: &Customer,
+) -> QueryResult<(Snapshot, Vec<String>)> {
     let tags = tags::of_customer(conn, customer.id)?;
     let mut state = snapshot(&CustomerFields::from(customer), &tags);
     let contacts = enterprise_contacts::of_customer(conn, customer.id)?;
@@ -124,7 +128,7 @@ pub fn current_state(conn: &mut DbConnection, customer: &Customer) -> QueryResul
         KEY_CONTACTS.into(),
         enterprise_contacts::to_version_value(&contacts),
     );
-    Ok(state)
+    Ok((state, tags))
 }
 
 /// The inverse of `snapshot`, for restoring a version.
@@ -398,9 +402,8 @@ pub fn restore(
         if version < 1 || version >= current.version {
             return Err(AppError::NotFound);
         }
-        let current_tags = tags::of_customer(c, current.id)?;
         let current_fields = CustomerFields::from(&current);
-        let mut state = current_state(c, &current)?;
+        let (mut state, current_tags) = current_state(c, &current)?;
         let current_contacts = state.get(KEY_CONTACTS).cloned().flatten();
         for newer in customer_versions::newer_than(c, current.id, version)? {
             history::undo(&mut state, &history::from_json(&newer.changes));

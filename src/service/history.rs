@@ -32,7 +32,7 @@ pub fn of_customer(
         Some((first, changes)) if first.version == 1 && changes.is_empty()
     );
     if stored_without_fields {
-        let mut state = current_state(conn, customer)?;
+        let (mut state, _) = current_state(conn, customer)?;
         let last = versions.len() - 1;
         let (later, first) = versions.split_at_mut(last);
         for (_, changes) in later.iter() {

@@ -108,9 +108,12 @@ pub fn customers(
 ) -> Result<Summary, ImportError> {
     sqlite_settings(conn, IMPORTING)?;
     let outcome = import_file(conn, caller, keys, path, today, progress);
-    // Also after a failure: the checkpoint folds in what the stored batches wrote.
-    sqlite_settings(conn, AFTER_IMPORT)?;
-    outcome
+    // Also after a failure (whose error is the one to report): the checkpoint folds in
+    // what the stored batches wrote.
+    let restored = sqlite_settings(conn, AFTER_IMPORT);
+    let summary = outcome?;
+    restored?;
+    Ok(summary)
 }
 
 fn sqlite_settings(conn: &mut DbConnection, pragmas: &str) -> Result<(), ImportError> {
@@ -197,8 +200,8 @@ fn import_file(
             )
         });
         let mut stored: Result<(), ImportError> = Ok(());
-        for mut batch in batches.iter() {
-            match store(conn, caller, &mut batch.rows, today, &mut tag_ids) {
+        for batch in batches.iter() {
+            match store(conn, caller, batch.rows, today, &mut tag_ids) {
                 Ok(count) => summary.imported += count,
                 Err(error) => {
                     stored = Err(error);
@@ -260,11 +263,11 @@ fn import_file(
     Ok(summary)
 }
 
-/// Stores a batch in one transaction and empties it; returns how many were stored.
+/// Stores a batch in one transaction; returns how many were stored.
 fn store(
     conn: &mut DbConnection,
     caller: &Caller,
-    batch: &mut Vec<Good>,
+    batch: Vec<Good>,
     today: NaiveDate,
     tag_ids: &mut HashMap<String, i32>,
 ) -> Result<usize, ImportError> {
@@ -288,22 +291,26 @@ fn store(
                 );
             }
         }
-        let mut rows = Vec::with_capacity(batch.len());
-        for good in batch.iter() {
+        let mut rows = Vec::with_capacity(count);
+        let mut tag_lists = Vec::with_capacity(count);
+        for good in batch {
             let letter = good.draft.customer_type.code_letter();
             let serial = next_serial
                 .get_mut(&letter)
                 .ok_or(diesel::result::Error::NotFound)?;
             let code = format!("{letter}-{}-{:06}", today.year(), *serial);
             *serial += 1;
-            rows.push((code, good.fields.clone()));
+            rows.push((code, good.fields));
+            tag_lists.push(good.draft.tags);
         }
         let ids = customers::insert_many(c, &rows)?;
         let mut tag_pairs = Vec::new();
         let mut contacts = Vec::with_capacity(rows.len() * 2);
         let mut versions = Vec::with_capacity(rows.len());
-        for ((good, (_, fields)), &customer_id) in batch.iter().zip(&rows).zip(&ids) {
-            for path in &good.draft.tags {
+        // Without its field list: service::history works it out when it is read.
+        let no_changes = history::to_json(&[]);
+        for ((paths, (_, fields)), &customer_id) in tag_lists.iter().zip(&rows).zip(&ids) {
+            for path in paths {
                 let id = match tag_ids.get(path) {
                     Some(id) => *id,
                     None => {
@@ -318,13 +325,12 @@ fn store(
             if let Some(email) = &fields.email {
                 contacts.push((customer_id, "email", email.as_str()));
             }
-            // Without its field list: service::history works it out when it is read.
             versions.push(customer_versions::NewVersion {
                 customer_id,
                 version: 1,
                 actor: &caller.actor,
                 reason,
-                changes: history::to_json(&[]),
+                changes: no_changes.clone(),
                 restored_from: None,
                 change_report_id: None,
             });
@@ -336,6 +342,5 @@ fn store(
         customer_versions::insert_many(c, &versions)?;
         Ok(())
     })?;
-    batch.clear();
     Ok(count)
 }
