@@ -1369,7 +1369,7 @@ async fn a_search_matching_more_than_it_counts_still_pages_through_every_match(
         use dossier::db::schema::customers::dsl as c;
         c::customers
             .select((c::code, c::search_text))
-            .load::<(String, String)>(&mut app.conn())
+            .load::<(String, String)>(&mut *app.conn())
             .unwrap()
             .into_iter()
             .filter(|(_, text)| text.contains(q))

@@ -238,8 +238,8 @@ impl TestApp {
         &self.state
     }
 
-    pub fn conn(&self) -> r2d2::PooledConnection<dossier::db::connection::Manager> {
-        self.pool.get().expect("connection")
+    pub fn conn(&self) -> Conn {
+        Conn(self.pool.get().expect("connection"))
     }
 
     /// Creates an active user with `PASSWORD` and the given roles.
@@ -310,4 +310,22 @@ pub fn csrf_in(html: &str) -> Option<String> {
     let start = html.find(marker)? + marker.len();
     let end = html[start..].find('"')? + start;
     Some(html[start..end].to_string())
+}
+
+/// A pooled connection of a test app, dereferencing to the connection itself (the pool's
+/// item wraps it with the time it last answered).
+pub struct Conn(r2d2::PooledConnection<dossier::db::connection::Manager>);
+
+impl std::ops::Deref for Conn {
+    type Target = dossier::db::DbConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }

@@ -253,3 +253,43 @@ async fn sign_in_attempts_from_one_address_are_rate_limited(
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.text().await.unwrap().contains("请求过于频繁"));
 }
+
+/// PostgreSQL restarting (here: ending the app's connections) costs at most the second a
+/// pooled connection is trusted; after that every page works again without a restart of
+/// the app.
+#[tokio::test]
+async fn pages_work_again_after_postgresql_drops_the_connections() {
+    use diesel::{Connection, RunQueryDsl};
+    let name = format!("dossier_drop_{}", std::process::id());
+    let tagged = name.clone();
+    let Some(app) = spawn_app_with(Backend::Postgres, move |s| {
+        let url = s.database_url.take().expect("a PostgreSQL URL");
+        s.database_url = Some(format!("{url}&application_name={tagged}"));
+    })
+    .await
+    else {
+        return;
+    };
+    let client = app.login_as(Role::Clerk).await;
+    assert_eq!(
+        app.get(&client, "/customers").await.status(),
+        StatusCode::OK
+    );
+
+    let mut admin = diesel::PgConnection::establish(&pg_base_url()).expect("connect");
+    let ended = diesel::sql_query(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'"
+    ))
+    .execute(&mut admin)
+    .expect("terminate");
+    assert!(ended > 0, "the app's connections are found by name");
+
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    // More requests than the pool has connections: each stale one is found and replaced.
+    for _ in 0..8 {
+        assert_eq!(
+            app.get(&client, "/customers").await.status(),
+            StatusCode::OK
+        );
+    }
+}

@@ -82,7 +82,7 @@ fn mails(app: &TestApp) -> Vec<(String, String, String)> {
     outbox::table
         .order(outbox::id)
         .select((outbox::idempotency_key, outbox::recipient, outbox::body))
-        .load(&mut app.conn())
+        .load(&mut *app.conn())
         .unwrap()
 }
 
@@ -95,14 +95,14 @@ fn last_verified(app: &TestApp, code: &str) -> Option<NaiveDate> {
     customers::table
         .filter(customers::code.eq(code))
         .select(customers::last_verified_at)
-        .first(&mut app.conn())
+        .first(&mut *app.conn())
         .unwrap()
 }
 
 fn log_head(app: &TestApp) -> i64 {
     audit_log::table
         .select(diesel::dsl::max(audit_log::seq))
-        .first::<Option<i64>>(&mut app.conn())
+        .first::<Option<i64>>(&mut *app.conn())
         .unwrap()
         .unwrap_or(0)
 }
@@ -113,7 +113,7 @@ fn log_has(app: &TestApp, action: &str, target: &str) -> bool {
             .filter(audit_log::action.eq(action))
             .filter(audit_log::target.eq(target)),
     ))
-    .get_result(&mut app.conn())
+    .get_result(&mut *app.conn())
     .unwrap()
 }
 
@@ -217,7 +217,7 @@ async fn a_due_customer_gets_one_mail_per_cycle_with_a_personal_link(
     let token = token_in(body);
     let hashes: Vec<String> = verify_tokens::table
         .select(verify_tokens::token_hash)
-        .load(&mut app.conn())
+        .load(&mut *app.conn())
         .unwrap();
     assert_eq!(hashes.len(), 2);
     assert!(!hashes.contains(&token));
@@ -228,7 +228,7 @@ async fn a_due_customer_gets_one_mail_per_cycle_with_a_personal_link(
     assert_eq!(mails(&app).len(), 2);
     let tokens: i64 = verify_tokens::table
         .count()
-        .get_result(&mut app.conn())
+        .get_result(&mut *app.conn())
         .unwrap();
     assert_eq!(tokens, 2);
 }
@@ -264,7 +264,7 @@ async fn the_link_shows_the_record_masked_changes_nothing_when_opened_and_confir
     );
     let used: Option<chrono::NaiveDateTime> = verify_tokens::table
         .select(verify_tokens::used_at)
-        .first(&mut app.conn())
+        .first(&mut *app.conn())
         .unwrap();
     assert_eq!(used, None);
 
@@ -287,7 +287,7 @@ async fn the_link_shows_the_record_masked_changes_nothing_when_opened_and_confir
     assert!(log_has(&app, "customer_verified", &code));
     let outcome: Option<String> = verify_tokens::table
         .select(verify_tokens::outcome)
-        .first(&mut app.conn())
+        .first(&mut *app.conn())
         .unwrap();
     assert_eq!(outcome.as_deref(), Some("confirmed"));
 
@@ -318,7 +318,7 @@ async fn something_changed_goes_to_the_two_day_queue_and_leaves_the_record_as_it
         customers::table
             .filter(customers::code.eq(&code))
             .select(customers::version)
-            .first(&mut app.conn())
+            .first(&mut *app.conn())
             .unwrap()
     };
     let before = version(&app);
