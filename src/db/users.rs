@@ -62,6 +62,17 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
 
+/// A user and their roles in one query (the session check of every request).
+pub fn find_with_roles(conn: &mut DbConnection, id: i32) -> QueryResult<Option<(User, Vec<Role>)>> {
+    let rows: Vec<(User, Option<String>)> = users::table
+        .left_join(user_roles::table)
+        .filter(users::id.eq(id))
+        .select((User::as_select(), user_roles::role.nullable()))
+        .load(conn)?;
+    let roles = parse_roles(rows.iter().filter_map(|(_, role)| role.as_ref()));
+    Ok(rows.into_iter().next().map(|(user, _)| (user, roles)))
+}
+
 pub fn roles_of(conn: &mut DbConnection, user_id: i32) -> QueryResult<Vec<Role>> {
     let names: Vec<String> = user_roles::table
         .filter(user_roles::user_id.eq(user_id))

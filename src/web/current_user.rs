@@ -95,13 +95,12 @@ pub async fn load(
 async fn load_user(state: &AppState, cookie: SessionUser) -> Result<Option<CurrentUser>, AppError> {
     state
         .read(move |conn| {
-            let Some(user) = users::find(conn, cookie.id)? else {
+            let Some((user, roles)) = users::find_with_roles(conn, cookie.id)? else {
                 return Ok(None);
             };
             if user.disabled || user.session_epoch != cookie.epoch {
                 return Ok(None);
             }
-            let roles = users::roles_of(conn, user.id)?;
             Ok(Some(CurrentUser {
                 id: user.id,
                 username: user.username,
