@@ -45,7 +45,7 @@ pub fn append(conn: &mut DbConnection, event: &Event) -> QueryResult<i64> {
     append_many(conn, std::slice::from_ref(event)).map(|range| *range.end())
 }
 
-/// Appends entries in the order given and returns their numbers. Four statements
+/// Appends entries in the order given and returns their numbers. Three statements
 /// whatever their count (the group commit of views and searches writes hundreds a
 /// second; on PostgreSQL each statement is a round trip).
 pub fn append_many(
@@ -55,13 +55,10 @@ pub fn append_many(
     let count = i64::try_from(events.len()).unwrap_or(i64::MAX);
     // Taking the numbers by an UPDATE first locks the head row (PostgreSQL) or the
     // database (SQLite) until commit: appends are serialised and the chain stays linear.
-    diesel::update(audit_head::table.find(1))
+    let (last, mut prev_hash): (i64, String) = diesel::update(audit_head::table.find(1))
         .set(audit_head::seq.eq(audit_head::seq + count))
-        .execute(conn)?;
-    let (last, mut prev_hash): (i64, String) = audit_head::table
-        .find(1)
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
+        .returning((audit_head::seq, audit_head::hash))
+        .get_result(conn)?;
     let first = last - count + 1;
     if events.is_empty() {
         return Ok(first..=last);
