@@ -556,7 +556,8 @@ macro_rules! other_filters {
         match &search.status {
             Some(s) => query = query.filter(customers::status.eq(s)),
             None if !search.include_archived => {
-                query = query.filter(customers::status.ne("archived"))
+                // A constant, not a parameter: see `constant`.
+                query = query.filter(customers::status.ne(super::constant::text("archived")))
             }
             None => {}
         }

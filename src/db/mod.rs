@@ -8,6 +8,7 @@ pub mod backups;
 pub mod change_reports;
 pub mod communities;
 pub mod connection;
+pub mod constant;
 pub mod customer_contacts;
 pub mod customer_versions;
 pub mod customers;
