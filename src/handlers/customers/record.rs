@@ -35,6 +35,8 @@ pub(super) async fn show_page(
     forms: Option<RecordForms>,
 ) -> Result<HttpResponse, AppError> {
     let id = customer.id;
+    // Only an enterprise record shows key contacts.
+    let is_enterprise = customer.customer_type == CustomerType::Enterprise.as_str();
     let view = log_view.map(|viewer| service::view_event(&viewer, &customer.code));
     let audit = state.audit.clone();
     let logged = async move {
@@ -49,7 +51,11 @@ pub(super) async fn show_page(
             customer_contacts::of_customer(c, id)?,
             interactions::recent(c, id, 50)?,
             change_reports::open_for_customer(c, id)?,
-            enterprise_contacts::of_customer(c, id)?,
+            if is_enterprise {
+                enterprise_contacts::of_customer(c, id)?
+            } else {
+                Vec::new()
+            },
         ))
     });
     // The view is logged (group commit) while the page's data is read.
@@ -68,9 +74,8 @@ pub(super) async fn show_page(
             .as_deref()
             .and_then(|r| r.parse::<OccupantRole>().ok())
             .map(|r| r.label_key()),
-        is_enterprise: customer.customer_type == CustomerType::Enterprise.as_str(),
-        key_contacts_missing: customer.customer_type == CustomerType::Enterprise.as_str()
-            && key_contacts.len() < KEY_CONTACTS_EXPECTED,
+        is_enterprise,
+        key_contacts_missing: is_enterprise && key_contacts.len() < KEY_CONTACTS_EXPECTED,
         key_contacts,
         old_contacts: contacts.into_iter().filter(|c| !c.is_valid()).collect(),
         can_edit: user.can(Permission::EditCustomers) && customer.status != "archived",
