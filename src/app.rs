@@ -46,9 +46,10 @@ impl Application {
         })?;
         let port = listener.local_addr()?.port();
         // Database work runs on actix's blocking threads, a set per worker; more of them
-        // than pooled connections only wait, and each keeps a malloc arena (measured: 110
-        // MiB peak under load with the default of hundreds; 64 MiB with the pool size per
-        // worker, 59 MiB with it shared out between the workers, at the same speed).
+        // than pooled connections only wait, and each keeps memory of its own (measured
+        // with glibc's malloc: 110 MiB peak under load with the default of hundreds; 64 MiB
+        // with the pool size per worker, 59 MiB with it shared out between the workers, at
+        // the same speed).
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let blocking_threads = (settings.db_pool_size as usize).div_ceil(workers).max(2);
         let app_state = AppState::new(pool.clone(), settings, keys);

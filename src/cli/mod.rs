@@ -5,7 +5,7 @@ mod import;
 mod job;
 mod keys;
 mod restore;
-mod serve;
+pub mod serve;
 mod user;
 
 use std::path::PathBuf;
@@ -85,7 +85,7 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(cli.command, Command::Serve { .. }) {
-        serve::restart_with_malloc_tuning();
+        serve::restart_with_allocator_settings();
     }
     init_tracing();
     match run(cli) {

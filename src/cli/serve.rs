@@ -8,23 +8,29 @@ use crate::app::Application;
 use crate::bootstrap;
 use crate::settings::Settings;
 
-/// The glibc setting the server runs with: blocks of 128 KiB and more are always
-/// mapped on their own and given back to the system when freed.
+/// The allocator settings the server runs with (see `GLOBAL` in main.rs): freed memory
+/// goes back to the system at once, and memory is committed as it is used rather than
+/// an arena at a time.
 ///
-/// By default glibc raises that threshold to the size of any large block once it is
-/// freed; from then on such blocks come from the thread's arena and stay resident for
-/// good. Each sign-in's Argon2 hash takes a 19 MiB block, so the first sign-in on each
-/// thread grew the server by 19 MiB (measured peak under load: 59 MiB; with this
-/// setting 42 MiB, at the same speed).
-const MALLOC_TUNABLES: &str = "glibc.malloc.mmap_threshold=131072";
+/// With mimalloc's defaults the server under load held 60-70 MiB; each sign-in's Argon2
+/// hash takes a 19 MiB block, and freed blocks stayed resident for a while. With these,
+/// 38 MiB under load and a 44 MiB peak, at the same speed (measured at 100k records).
+pub const ALLOCATOR_SETTINGS: [(&str, &str); 2] = [
+    ("MIMALLOC_PURGE_DELAY", "0"),
+    ("MIMALLOC_ARENA_EAGER_COMMIT", "0"),
+];
 
-/// glibc reads its tunables only when a process starts, so the server starts itself
-/// again, once, with them set. A `GLIBC_TUNABLES` already set (by the operator, or by
-/// this restart) is left as it is; if the restart fails, the server runs untuned.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-pub fn restart_with_malloc_tuning() {
+/// mimalloc reads its settings only when a process starts, so the server starts itself
+/// again, once, with them set. If any of them is already set (by the operator, or by
+/// this restart) the environment is left as it is; if the restart fails, the server
+/// runs with the defaults.
+#[cfg(unix)]
+pub fn restart_with_allocator_settings() {
     use std::os::unix::process::CommandExt;
-    if std::env::var_os("GLIBC_TUNABLES").is_some() {
+    if ALLOCATOR_SETTINGS
+        .iter()
+        .any(|(name, _)| std::env::var_os(name).is_some())
+    {
         return;
     }
     let Ok(exe) = std::env::current_exe() else {
@@ -33,13 +39,13 @@ pub fn restart_with_malloc_tuning() {
     // `exec` only returns when it failed.
     let error = std::process::Command::new(exe)
         .args(std::env::args_os().skip(1))
-        .env("GLIBC_TUNABLES", MALLOC_TUNABLES)
+        .envs(ALLOCATOR_SETTINGS)
         .exec();
-    eprintln!("note: running without the malloc setting ({error})");
+    eprintln!("note: running without the allocator settings ({error})");
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub fn restart_with_malloc_tuning() {}
+#[cfg(not(unix))]
+pub fn restart_with_allocator_settings() {}
 
 pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     actix_web::rt::System::new().block_on(async move {

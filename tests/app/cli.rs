@@ -230,18 +230,21 @@ async fn users_added_on_the_command_line_sign_in_without_a_forced_change(
     assert!(user.disabled);
 }
 
-/// Large blocks (each sign-in's 19 MiB Argon2 hash) must go back to the system when
-/// freed, or every sign-in thread keeps one for good: `serve` restarts itself once with
-/// a fixed glibc mmap threshold, in the same process (same PID) and still serving.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+/// Freed memory (each sign-in's 19 MiB Argon2 hash) must go back to the system, or the
+/// server keeps it: `serve` restarts itself once with mimalloc's settings for that, in
+/// the same process (same PID) and still serving.
+#[cfg(unix)]
 #[test]
-fn the_server_runs_with_large_blocks_given_back_to_the_system() {
+fn the_server_runs_with_freed_memory_given_back_to_the_system() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = dossier()
+    let mut command = dossier();
+    for (name, _) in dossier::cli::serve::ALLOCATOR_SETTINGS {
+        command.env_remove(name);
+    }
+    let mut child = command
         .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(dir.path())
-        .env_remove("GLIBC_TUNABLES")
         .env("DOSSIER_SCHEDULER", "false")
         .env("DOSSIER_LOG", "warn")
         .stdout(std::process::Stdio::piped())
@@ -264,13 +267,18 @@ fn the_server_runs_with_large_blocks_given_back_to_the_system() {
         address.is_some(),
         "the server started and printed its address"
     );
-    let tunables = environ
+    let settings: Vec<String> = environ
         .split(|b| *b == 0)
         .map(String::from_utf8_lossy)
-        .find(|v| v.starts_with("GLIBC_TUNABLES="))
-        .map(|v| v.into_owned());
-    assert_eq!(
-        tunables.as_deref(),
-        Some("GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072")
+        .filter(|v| v.starts_with("MIMALLOC_"))
+        .map(|v| v.into_owned())
+        .collect();
+    assert!(
+        settings.contains(&"MIMALLOC_PURGE_DELAY=0".to_string()),
+        "{settings:?}"
+    );
+    assert!(
+        settings.contains(&"MIMALLOC_ARENA_EAGER_COMMIT=0".to_string()),
+        "{settings:?}"
     );
 }
