@@ -86,10 +86,12 @@ pub fn insert_first_many(conn: &mut DbConnection, rows: &[(i32, &str, &str)]) ->
             )
         })
         .collect();
-    for chunk in values.chunks(super::ROWS_PER_INSERT * 4) {
-        super::insert_rows!(conn, customer_contacts::table, chunk)?;
-    }
-    Ok(())
+    super::insert_bulk!(
+        conn,
+        customer_contacts::table,
+        &values,
+        super::ROWS_PER_INSERT * 4
+    )
 }
 
 pub fn insert_first(

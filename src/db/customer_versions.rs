@@ -53,9 +53,12 @@ pub fn insert_many(conn: &mut DbConnection, versions: &[NewVersion]) -> QueryRes
             )
         })
         .collect();
-    for chunk in values.chunks(super::ROWS_PER_INSERT * 2) {
-        super::insert_rows!(conn, customer_versions::table, chunk)?;
-    }
+    super::insert_bulk!(
+        conn,
+        customer_versions::table,
+        &values,
+        super::ROWS_PER_INSERT * 2
+    )?;
     Ok(())
 }
 

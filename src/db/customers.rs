@@ -478,11 +478,9 @@ fn add_grams(conn: &mut DbConnection, records: &[(i32, &str, &str)]) -> QueryRes
                     })
                 })
                 .collect();
-            for chunk in rows.chunks(super::ROWS_PER_INSERT * 10) {
-                diesel::insert_into(customer_grams::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
+            diesel::copy_from(customer_grams::table)
+                .from_insertable(&rows)
+                .execute(c)?;
         }
     }
     Ok(())

@@ -76,10 +76,12 @@ pub fn attach_many(conn: &mut DbConnection, pairs: &[(i32, i32)]) -> QueryResult
             )
         })
         .collect();
-    for chunk in values.chunks(super::ROWS_PER_INSERT * 10) {
-        super::insert_rows!(conn, customer_tags::table, chunk)?;
-    }
-    Ok(())
+    super::insert_bulk!(
+        conn,
+        customer_tags::table,
+        &values,
+        super::ROWS_PER_INSERT * 10
+    )
 }
 
 pub fn attach(conn: &mut DbConnection, customer_id: i32, tag_id: i32) -> QueryResult<()> {

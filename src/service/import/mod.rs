@@ -55,6 +55,13 @@ const IMPORTING: &str = "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint =
 const AFTER_IMPORT: &str =
     "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000; PRAGMA wal_checkpoint(PASSIVE);";
 
+/// PostgreSQL: the trigram index takes new rows into a pending list and sorts them in
+/// when the list outgrows this; a larger list is sorted in fewer, larger steps (100k
+/// rows into the customers table: 4.0 s with the default 4 MB, 3.4 s with 64 MB).
+/// VACUUM empties it after the load (`tidy_after_bulk_load`).
+const PG_IMPORTING: &str = "SET gin_pending_list_limit = '64MB'";
+const PG_AFTER_IMPORT: &str = "RESET gin_pending_list_limit";
+
 /// Files larger than this are refused before reading (a 50 MB upload is a mistake).
 pub const MAX_BYTES: u64 = 200 * 1024 * 1024;
 
@@ -106,22 +113,24 @@ pub fn customers(
     today: NaiveDate,
     progress: impl FnMut(Progress),
 ) -> Result<Summary, ImportError> {
-    sqlite_settings(conn, IMPORTING)?;
+    session_settings(conn, IMPORTING, PG_IMPORTING)?;
     let outcome = import_file(conn, caller, keys, path, today, progress);
     // Also after a failure (whose error is the one to report): the checkpoint folds in
     // what the stored batches wrote.
-    let restored = sqlite_settings(conn, AFTER_IMPORT);
+    let restored = session_settings(conn, AFTER_IMPORT, PG_AFTER_IMPORT);
     let summary = outcome?;
     restored?;
     Ok(summary)
 }
 
-fn sqlite_settings(conn: &mut DbConnection, pragmas: &str) -> Result<(), ImportError> {
+/// Runs `sqlite` or `pg` on the importing connection, whichever it is.
+fn session_settings(conn: &mut DbConnection, sqlite: &str, pg: &str) -> Result<(), ImportError> {
     use diesel::connection::SimpleConnection;
-    if let DbConnection::Sqlite(c) = conn {
-        c.batch_execute(pragmas)
-            .map_err(crate::error::AppError::from)?;
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute(sqlite),
+        DbConnection::Pg(c) => c.batch_execute(pg),
     }
+    .map_err(crate::error::AppError::from)?;
     Ok(())
 }
 
