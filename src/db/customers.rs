@@ -417,19 +417,30 @@ fn digit_grams(text: &str) -> Vec<String> {
     out
 }
 
-/// An FTS5 query that every record whose search text holds the digits `digits` (four or
-/// more) matches: four-digit runs at every fourth digit and the last one, joined by AND.
-fn digit_cover(digits: &str) -> String {
+/// Four-digit runs that every record whose search text holds the digits `digits` (four or
+/// more) has: the run at every fourth digit and the last one. "1313425" gives 1313, 3425.
+fn digit_cover(digits: &str) -> Vec<&str> {
     let last = digits.len().saturating_sub(4);
     let mut starts: Vec<usize> = (0..=last).step_by(4).collect();
     if starts.last() != Some(&last) {
         starts.push(last);
     }
-    starts
-        .into_iter()
-        .map(|i| format!("n{}", &digits[i..i + 4]))
+    starts.into_iter().map(|i| &digits[i..i + 4]).collect()
+}
+
+/// `digit_cover` as an FTS5 query on SQLite's gram index: `n1313 AND n3425`.
+fn digit_cover_query(digits: &str) -> String {
+    digit_cover(digits)
+        .iter()
+        .map(|run| format!("n{run}"))
         .collect::<Vec<_>>()
         .join(" AND ")
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL's index of four-digit runs (migration 000006): the same runs as
+    /// `digit_grams`, without the `n`.
+    fn dossier_digit_runs(text: diesel::sql_types::Text) -> diesel::sql_types::Array<diesel::sql_types::Text>;
 }
 
 fn set_grams(conn: &mut DbConnection, id: i32, name: &str, search_text: &str) -> QueryResult<()> {
@@ -582,8 +593,8 @@ macro_rules! other_filters {
     }};
 }
 
-/// Four or more digits and nothing else (a phone fragment, a unit, a code's serial): on
-/// SQLite the four-digit runs of the gram index find them.
+/// Four or more digits and nothing else (a phone fragment, a unit, a code's serial): the
+/// four-digit runs find them (SQLite's gram index, PostgreSQL's `dossier_digit_runs`).
 fn digits_of(search: &Search) -> Option<String> {
     let text = search.text.trim();
     (text.len() >= 4 && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.to_string())
@@ -702,7 +713,21 @@ pub fn search(
         }
         (None, Some(digits), DbConnection::Sqlite(c)) => {
             let contains = format!("%{digits}%");
-            sqlite_grams(c, search, digit_cover(&digits), Some(contains), limit)?
+            sqlite_grams(c, search, digit_cover_query(&digits), Some(contains), limit)?
+        }
+        (None, Some(digits), DbConnection::Pg(c)) => {
+            let runs: Vec<String> = digit_cover(&digits).into_iter().map(String::from).collect();
+            other_filters!(
+                customers::table
+                    .filter(dossier_digit_runs(customers::search_text).contains(runs))
+                    .filter(customers::search_text.like(format!("%{digits}%")))
+                    .into_boxed(),
+                search
+            )
+            .select(customers::id)
+            .order(customers::id.desc())
+            .limit(limit)
+            .load(c)?
         }
         (Some(gram), _, DbConnection::Pg(c)) => other_filters!(
             customer_grams::table
@@ -786,7 +811,7 @@ pub fn in_office(conn: &mut DbConnection, community: &str, office_id: i32) -> Qu
 
 #[cfg(test)]
 mod tests {
-    use super::{digit_cover, digit_grams, gram_tokens, trigram_cover};
+    use super::{digit_cover, digit_cover_query, digit_grams, gram_tokens, trigram_cover};
 
     #[test]
     fn digit_runs_of_four_are_tokens_and_a_cover_reaches_the_last_digit() {
@@ -798,9 +823,10 @@ mod tests {
             ]
         );
         assert!(digit_grams("abc 123 x4").is_empty());
-        assert_eq!(digit_cover("1313425"), "n1313 AND n3425");
-        assert_eq!(digit_cover("1234"), "n1234");
-        assert_eq!(digit_cover("12345678"), "n1234 AND n5678");
+        assert_eq!(digit_cover("1313425"), ["1313", "3425"]);
+        assert_eq!(digit_cover("1234"), ["1234"]);
+        assert_eq!(digit_cover_query("1313425"), "n1313 AND n3425");
+        assert_eq!(digit_cover_query("12345678"), "n1234 AND n5678");
         assert_eq!(
             gram_tokens("王五", "1234"),
             "e4ba94 e78e8b e78e8be4ba94 n1234"

@@ -1136,6 +1136,45 @@ async fn sqlite_and_postgresql_find_the_same_records_for_the_same_searches() {
     }
 }
 
+/// PostgreSQL's phone-digit index computes in SQL the runs that SQLite's gram index gets
+/// from Rust (`digit_grams`, whose unit test uses the same text): every run of four ASCII
+/// digits, once each.
+#[tokio::test]
+async fn postgresql_indexes_the_same_four_digit_runs_as_sqlite() {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Runs {
+        #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+        runs: Vec<String>,
+    }
+    let Some(app) = spawn_app(Backend::Postgres).await else {
+        return;
+    };
+    let runs_of = |text: &str| -> Vec<String> {
+        let dossier::db::DbConnection::Pg(c) = &mut *app.conn() else {
+            unreachable!("a PostgreSQL app")
+        };
+        let mut runs = diesel::sql_query("SELECT dossier_digit_runs($1) AS runs")
+            .bind::<diesel::sql_types::Text, _>(text)
+            .get_result::<Runs>(c)
+            .unwrap()
+            .runs;
+        runs.sort();
+        runs
+    };
+    assert_eq!(
+        runs_of("p-2026-000042 王五 13812345678 3-1201"),
+        [
+            "0000", "0004", "0042", "1201", "1234", "1381", "2026", "2345", "3456", "3812", "4567",
+            "5678", "8123"
+        ]
+    );
+    assert!(
+        runs_of("abc 123 x4 １２３４").is_empty(),
+        "full-width digits are not ASCII"
+    );
+}
+
 #[rstest]
 #[tokio::test]
 async fn a_manager_moves_a_top_level_tag_into_the_tree_and_its_records_follow(

@@ -1,0 +1,2 @@
+DROP INDEX customers_digit_runs;
+DROP FUNCTION dossier_digit_runs(text);
