@@ -2,11 +2,13 @@
 //!
 //! Every append takes the head row's lock until its transaction commits, so one
 //! transaction per page view serialises all readers behind one commit each. Here one
-//! thread collects the entries that arrive while it writes and stores them together in one
-//! transaction; each request still waits until its entry is committed, so nothing is
-//! logged "later" and nothing is lost if the process stops.
+//! thread collects the entries that arrive while it writes (and for `GATHER` after the
+//! first one) and stores them together in one transaction; each request still waits until
+//! its entry is committed, so nothing is logged "later" and nothing is lost if the process
+//! stops.
 
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -16,6 +18,12 @@ use crate::error::AppError;
 
 /// The most entries one transaction takes.
 const MAX_BATCH: usize = 512;
+
+/// How long the writer waits for more entries after the first one of a batch. Without
+/// it, batches on PostgreSQL held about 4 entries (five round trips and a WAL flush each);
+/// with it about 8, and the record page's p99 went 11-14 ms -> 8.5-8.9 ms at the same
+/// throughput (1M records). It is what a lone page view waits more, at most.
+const GATHER: Duration = Duration::from_micros(500);
 
 struct Job {
     event: Event,
@@ -54,13 +62,15 @@ impl AuditWriter {
 fn run(pool: DbPool, queue: Receiver<Job>) {
     while let Ok(first) = queue.recv() {
         let (mut events, mut waiting) = (vec![first.event], vec![first.done]);
+        let deadline = Instant::now() + GATHER;
         while events.len() < MAX_BATCH {
-            match queue.try_recv() {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match queue.recv_timeout(wait) {
                 Ok(job) => {
                     events.push(job.event);
                     waiting.push(job.done);
                 }
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+                Err(_) => break,
             }
         }
         let outcome = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
