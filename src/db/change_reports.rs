@@ -7,7 +7,8 @@ use super::schema::{change_reports, communities, customers};
 use super::{now, DbConnection};
 use crate::domain::audit::Actor;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// Deserialize: PostgreSQL's record page reads these as JSON (`record_details`).
+#[derive(Debug, Clone, Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = change_reports)]
 pub struct ChangeReport {
     pub id: i32,

@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use super::schema::customer_contacts;
 use super::{now, DbConnection};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// Deserialize: PostgreSQL's record page reads these as JSON (`record_details`).
+#[derive(Debug, Clone, Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = customer_contacts)]
 pub struct Contact {
     pub id: i32,

@@ -7,7 +7,8 @@ use super::schema::interactions;
 use super::{now, DbConnection};
 use crate::domain::audit::Actor;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// Deserialize: PostgreSQL's record page reads these as JSON (`record_details`).
+#[derive(Debug, Clone, Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = interactions)]
 pub struct Interaction {
     pub id: i32,

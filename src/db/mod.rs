@@ -21,6 +21,7 @@ pub mod login_attempts;
 pub mod migrate;
 pub mod offices;
 pub mod outbox;
+pub mod record_details;
 pub mod reverify_due;
 pub mod reviews;
 pub mod schema;

@@ -684,6 +684,11 @@ async fn interactions_and_reported_changes_flow_through_the_two_day_queue(
     .await;
     let queue = app.get_html(&clerk, "/changes").await;
     assert!(queue.contains("客户反映已搬至 5 栋") && queue.contains("已逾期"));
+    let page = app.get_html(&clerk, &format!("/customers/{code}")).await;
+    assert!(
+        page.contains("确认停车位") && page.contains("客户反映已搬至 5 栋"),
+        "the record shows its interaction and its open report"
+    );
     assert!(app
         .get_html(&clerk, "/")
         .await
@@ -722,6 +727,11 @@ async fn interactions_and_reported_changes_flow_through_the_two_day_queue(
         .get_html(&clerk, "/changes")
         .await
         .contains("没有待处理的变更登记"));
+    let page = app.get_html(&clerk, &format!("/customers/{code}")).await;
+    assert!(
+        page.contains("确认停车位") && !page.contains("客户反映已搬至 5 栋"),
+        "an applied report leaves the record's open reports"
+    );
     assert!(app
         .get_html(&clerk, "/")
         .await

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::{load, today, Code};
 use crate::db::customers::Customer;
-use crate::db::{change_reports, customer_contacts, enterprise_contacts, interactions, tags};
+use crate::db::{enterprise_contacts, record_details};
 use crate::domain::customer::{CustomerType, OccupantRole, Source};
 use crate::domain::role::Permission;
 use crate::error::AppError;
@@ -47,10 +47,7 @@ pub(super) async fn show_page(
     };
     let data = state.read(move |c| {
         Ok((
-            tags::of_customer(c, id)?,
-            customer_contacts::of_customer(c, id)?,
-            interactions::recent(c, id, 50)?,
-            change_reports::open_for_customer(c, id)?,
+            record_details::of_customer(c, id, 50)?,
             if is_enterprise {
                 enterprise_contacts::of_customer(c, id)?
             } else {
@@ -61,7 +58,13 @@ pub(super) async fn show_page(
     // The view is logged (group commit) while the page's data is read.
     let (logged, data) = tokio::join!(logged, data);
     logged?;
-    let (tags, contacts, interactions, reports, key_contacts) = data?;
+    let (details, key_contacts) = data?;
+    let record_details::Details {
+        tags,
+        contacts,
+        interactions,
+        open_reports: reports,
+    } = details;
     let page = ShowPage {
         type_label: type_label(&customer.customer_type),
         status_label: status_label(&customer.status),
