@@ -210,8 +210,7 @@ pub async fn reset_password(
 async fn edit_input(state: &AppState, id: i32) -> Result<UserInput, AppError> {
     state
         .db(move |c| {
-            let user = users::find(c, id)?.ok_or(AppError::NotFound)?;
-            let roles = users::roles_of(c, id)?;
+            let (user, roles) = users::find_with_roles(c, id)?.ok_or(AppError::NotFound)?;
             Ok(UserInput {
                 username: user.username,
                 display_name: user.display_name,
