@@ -5,6 +5,7 @@ pub mod app_flags;
 pub mod audit_log;
 pub mod audit_writer;
 pub mod backups;
+pub mod bulk_load;
 pub mod change_reports;
 pub mod communities;
 pub mod connection;

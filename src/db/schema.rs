@@ -252,6 +252,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    deferred_indexes (name) {
+        name -> Text,
+        kind -> Text,
+        table_name -> Text,
+        definition -> Text,
+        deferred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     verify_tokens (id) {
         id -> Integer,
         token_hash -> Text,

@@ -613,7 +613,7 @@ fn generate_customers(out: &std::path::Path, options: &[&str]) {
 
 /// Generates customers with `gen_customers.py` (the given options) and imports them into
 /// `app` with `dossier import customers`.
-fn import_generated(app: &TestApp, options: &[&str]) {
+pub(crate) fn import_generated(app: &TestApp, options: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let csv_path = dir.path().join("c.csv");
     generate_customers(&csv_path, options);

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod backup;
 mod browser;
+mod bulk_load;
 mod cli;
 mod customers;
 mod helpers;

@@ -14,7 +14,8 @@ use read::Good;
 use super::Caller;
 use crate::crypto::Keys;
 use crate::db::{
-    audit_log, customer_contacts, customer_versions, customers, tags, write_tx, DbConnection,
+    audit_log, bulk_load, customer_contacts, customer_versions, customers, tags, write_tx,
+    DbConnection,
 };
 use crate::domain::audit::{Action, Event};
 use crate::domain::history;
@@ -87,6 +88,12 @@ pub enum ImportError {
     Rejects(#[from] csv::Error),
 }
 
+impl From<diesel::result::Error> for ImportError {
+    fn from(error: diesel::result::Error) -> Self {
+        ImportError::Db(error.into())
+    }
+}
+
 /// How far an import has got, for a progress bar.
 #[derive(Debug, Clone, Copy)]
 pub struct Progress {
@@ -114,13 +121,27 @@ pub fn customers(
     progress: impl FnMut(Progress),
 ) -> Result<Summary, ImportError> {
     session_settings(conn, IMPORTING, PG_IMPORTING)?;
-    let outcome = import_file(conn, caller, keys, path, today, progress);
-    // Also after a failure (whose error is the one to report): the checkpoint folds in
-    // what the stored batches wrote.
+    let outcome = defer_indexes_if_empty(conn)
+        .and_then(|()| import_file(conn, caller, keys, path, today, progress));
+    // Also after a failure (whose error is the one to report): the stored batches need
+    // their indexes (import_file built them already when it got to the end), and the
+    // checkpoint folds in what they wrote.
+    let rebuilt = bulk_load::restore(conn);
     let restored = session_settings(conn, AFTER_IMPORT, PG_AFTER_IMPORT);
     let summary = outcome?;
+    rebuilt?;
     restored?;
     Ok(summary)
+}
+
+/// The first import into an empty database loads without the secondary indexes and
+/// builds them at the end (`db::bulk_load`).
+fn defer_indexes_if_empty(conn: &mut DbConnection) -> Result<(), ImportError> {
+    if bulk_load::customers_empty(conn)? {
+        let deferred = bulk_load::defer(conn)?;
+        tracing::debug!(deferred, "indexes and keys deferred until the import ends");
+    }
+    Ok(())
 }
 
 /// Runs `sqlite` or `pg` on the importing connection, whichever it is.
@@ -129,8 +150,7 @@ fn session_settings(conn: &mut DbConnection, sqlite: &str, pg: &str) -> Result<(
     match conn {
         DbConnection::Sqlite(c) => c.batch_execute(sqlite),
         DbConnection::Pg(c) => c.batch_execute(pg),
-    }
-    .map_err(crate::error::AppError::from)?;
+    }?;
     Ok(())
 }
 
@@ -187,10 +207,7 @@ fn import_file(
     reject_header.extend(HEADER);
     rejects.write_record(&reject_header)?;
 
-    let phones: HashMap<String, String> = customers::all_phones(conn)
-        .map_err(crate::error::AppError::from)?
-        .into_iter()
-        .collect();
+    let phones: HashMap<String, String> = customers::all_phones(conn)?.into_iter().collect();
     let mut summary = Summary::default();
     let mut tag_ids: HashMap<String, i32> = HashMap::new();
     // One batch waits while another is stored: checking and encrypting (the reading
@@ -233,10 +250,12 @@ fn import_file(
     stored?;
     let read = read?;
     summary.rejected = read.rejected;
+    // Before the tidy: PostgreSQL's ANALYZE gathers statistics for expression indexes.
+    bulk_load::restore(conn)?;
     // Worth it after a bulk load only: it rewrites the whole index (3 s at 1M records),
     // and a few rows leave it as they found it.
     if summary.imported >= CHUNK {
-        customers::tidy_after_bulk_load(conn).map_err(crate::error::AppError::from)?;
+        customers::tidy_after_bulk_load(conn)?;
     }
     progress(Progress {
         lines: read.lines,
@@ -267,8 +286,7 @@ fn import_file(
             &caller.address,
         )
         .details(details),
-    )
-    .map_err(crate::error::AppError::from)?;
+    )?;
     Ok(summary)
 }
 
