@@ -74,15 +74,19 @@ pub fn of_customer(conn: &mut DbConnection, customer_id: i32) -> QueryResult<Vec
 
 /// Records the first contact of a new record (no earlier one to end).
 /// `insert_first` for many records at once (the import): (customer, kind, value).
-pub fn insert_first_many(conn: &mut DbConnection, rows: &[(i32, &str, &str)]) -> QueryResult<()> {
+pub fn insert_first_many(
+    conn: &mut DbConnection,
+    rows: &[(i32, &'static str, &str)],
+) -> QueryResult<()> {
     let at = now();
+    // Owned values: see `sqlite_insert_chunks!`.
     let values: Vec<_> = rows
         .iter()
         .map(|(customer_id, kind, value)| {
             (
                 customer_contacts::customer_id.eq(*customer_id),
                 customer_contacts::kind.eq(*kind),
-                customer_contacts::value.eq(*value),
+                customer_contacts::value.eq(value.to_string()),
                 customer_contacts::valid_from.eq(at),
             )
         })

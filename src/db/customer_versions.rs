@@ -37,6 +37,7 @@ pub struct NewVersion<'a> {
 /// `insert` for many records at once (the import).
 pub fn insert_many(conn: &mut DbConnection, versions: &[NewVersion]) -> QueryResult<()> {
     let at = now();
+    // Owned values: see `sqlite_insert_chunks!`.
     let values: Vec<_> = versions
         .iter()
         .map(|v| {
@@ -45,9 +46,9 @@ pub fn insert_many(conn: &mut DbConnection, versions: &[NewVersion]) -> QueryRes
                 customer_versions::version.eq(v.version),
                 customer_versions::changed_at.eq(at),
                 customer_versions::changed_by_id.eq(v.actor.id()),
-                customer_versions::changed_by.eq(v.actor.name()),
-                customer_versions::reason.eq(v.reason),
-                customer_versions::changes.eq(&v.changes),
+                customer_versions::changed_by.eq(v.actor.name().to_string()),
+                customer_versions::reason.eq(v.reason.to_string()),
+                customer_versions::changes.eq(v.changes.clone()),
                 customer_versions::restored_from.eq(v.restored_from),
                 customer_versions::change_report_id.eq(v.change_report_id),
             )

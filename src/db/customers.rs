@@ -270,25 +270,33 @@ pub fn insert_many(
         .iter()
         .map(|(code, fields)| fields.search_text(code))
         .collect();
-    for (chunk, texts) in rows
-        .chunks(super::ROWS_PER_INSERT)
-        .zip(texts.chunks(super::ROWS_PER_INSERT))
-    {
-        let values: Vec<_> = chunk
-            .iter()
-            .zip(texts)
-            .map(|((code, fields), text)| {
-                (
-                    customers::code.eq(code),
-                    fields,
-                    customers::version.eq(1),
-                    customers::search_text.eq(text),
-                    customers::created_at.eq(at),
-                    customers::updated_at.eq(at),
-                )
-            })
-            .collect();
-        super::insert_rows!(conn, customers::table, values)?;
+    // Owned values (see `sqlite_insert_chunks!`): cloning the fields costs less than
+    // preparing the statement anew for every chunk.
+    let values: Vec<_> = rows
+        .iter()
+        .zip(&texts)
+        .map(|((code, fields), text)| {
+            (
+                customers::code.eq(code.clone()),
+                fields.clone(),
+                customers::version.eq(1),
+                customers::search_text.eq(text.clone()),
+                customers::created_at.eq(at),
+                customers::updated_at.eq(at),
+            )
+        })
+        .collect();
+    match conn {
+        DbConnection::Sqlite(c) => {
+            super::sqlite_insert_chunks!(c, customers::table, &values, super::ROWS_PER_INSERT)?
+        }
+        DbConnection::Pg(c) => {
+            for chunk in values.chunks(super::ROWS_PER_INSERT) {
+                diesel::insert_into(customers::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
     }
     let mut ids_by_code: HashMap<String, i32> = HashMap::with_capacity(rows.len());
     let codes: Vec<&str> = rows.iter().map(|(code, _)| code.as_str()).collect();
@@ -471,11 +479,12 @@ fn add_grams(conn: &mut DbConnection, records: &[(i32, &str, &str)]) -> QueryRes
                     )
                 })
                 .collect();
-            for chunk in rows.chunks(super::ROWS_PER_INSERT * 10) {
-                diesel::insert_into(customer_search_grams::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
+            super::sqlite_insert_chunks!(
+                c,
+                customer_search_grams::table,
+                &rows,
+                super::ROWS_PER_INSERT * 10
+            )?;
         }
         DbConnection::Pg(c) => {
             let rows: Vec<_> = records

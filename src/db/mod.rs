@@ -48,8 +48,7 @@ pub(crate) use insert_rows;
 
 /// Many rows of `.eq()` tuples into `$table` (the import): on PostgreSQL one binary COPY,
 /// which skips parsing and planning an INSERT of thousands of parameters (100k records:
-/// the name grams alone took 4.5 s as INSERTs); on SQLite, multi-row INSERTs of
-/// `$per_insert` rows (its limit is 32,766 parameters a statement).
+/// the name grams alone took 4.5 s as INSERTs); on SQLite, `sqlite_insert_chunks!`.
 macro_rules! insert_bulk {
     ($conn:expr, $table:expr, $rows:expr, $per_insert:expr) => {
         match $conn {
@@ -58,17 +57,38 @@ macro_rules! insert_bulk {
                 .execute(c)
                 .map(drop),
             $crate::db::DbConnection::Sqlite(c) => {
-                $rows.chunks($per_insert).try_for_each(|chunk| {
-                    diesel::insert_into($table)
-                        .values(chunk)
-                        .execute(c)
-                        .map(drop)
-                })
+                $crate::db::sqlite_insert_chunks!(c, $table, $rows, $per_insert)
             }
         }
     };
 }
 pub(crate) use insert_bulk;
+
+/// Multi-row INSERTs of `$per_insert` rows (a constant; SQLite's limit is 32,766
+/// parameters a statement), then one of the rows left over. diesel keeps an INSERT of a
+/// fixed-size array prepared, where it builds and prepares a slice's anew every time
+/// (the import: 17% of its time went to that). The array's rows must own their values:
+/// diesel knows the prepared statement by the rows' type, which must be `'static`.
+macro_rules! sqlite_insert_chunks {
+    ($c:expr, $table:expr, $rows:expr, $per_insert:expr) => {{
+        let (full, rest) = $rows.as_chunks::<{ $per_insert }>();
+        full.iter()
+            .try_for_each(|chunk| {
+                diesel::insert_into($table)
+                    .values(chunk)
+                    .execute(&mut *$c)
+                    .map(drop)
+            })
+            .and_then(|()| match rest {
+                [] => Ok(()),
+                rest => diesel::insert_into($table)
+                    .values(rest)
+                    .execute(&mut *$c)
+                    .map(drop),
+            })
+    }};
+}
+pub(crate) use sqlite_insert_chunks;
 
 /// `COLUMN IN (ids)` that SQLite keeps prepared, for a boxed query on `$conn`: see
 /// `ids_in::IdsIn`. PostgreSQL's `eq_any` (`= ANY($1)`) is cached as it is.
