@@ -147,7 +147,7 @@ pub fn connect(settings: &Settings) -> anyhow::Result<DbConnection> {
     for name in applied {
         tracing::info!(migration = %name, "applied");
     }
-    let built = db::bulk_load::restore(&mut conn)
+    let built = db::bulk_load::restore(&mut conn, None)
         .map_err(|e| anyhow::anyhow!("cannot build the indexes an import left out: {e}"))?;
     if built > 0 {
         tracing::warn!(

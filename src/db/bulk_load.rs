@@ -81,16 +81,65 @@ pub fn defer(conn: &mut DbConnection) -> QueryResult<usize> {
 /// it off the list, so that other writers wait for one build at a time, not for all of
 /// them; returns how many it built. Safe to run at any time, also while an import is
 /// still going: what exists already is only taken off the list.
-pub fn restore(conn: &mut DbConnection) -> QueryResult<usize> {
+///
+/// With a `helper` connection (PostgreSQL), the indexes are built two at a time, one on
+/// each connection: each build keeps one core busy (100k records: 4.6 s one by one).
+/// The foreign keys come after all of them, on `conn` alone: checking one locks both
+/// its tables, and against a build on the other connection that could deadlock.
+pub fn restore(conn: &mut DbConnection, helper: Option<&mut DbConnection>) -> QueryResult<usize> {
     let (indexes, keys): (Vec<_>, Vec<_>) = pending(conn)?
         .into_iter()
         .partition(|item| item.kind == INDEX);
+    let built = match helper {
+        None => build_all(conn, &indexes)?,
+        Some(helper) => {
+            let (mine, theirs) = share_out(indexes);
+            let (here, there) = std::thread::scope(|scope| {
+                let there = scope.spawn(|| build_all(helper, &theirs));
+                (build_all(conn, &mine), there.join())
+            });
+            let there = there.unwrap_or_else(|_| {
+                Err(diesel::result::Error::QueryBuilderError(
+                    "the thread building indexes failed".into(),
+                ))
+            });
+            here? + there?
+        }
+    };
+    Ok(built + build_all(conn, &keys)?)
+}
+
+fn build_all(conn: &mut DbConnection, items: &[Definition]) -> QueryResult<usize> {
     let mut built = 0;
-    // Indexes first: a foreign key that fails its check must not leave them missing too.
-    for item in indexes.iter().chain(&keys) {
+    for item in items {
         built += write_tx(conn, |c| build(c, item))?;
     }
     Ok(built)
+}
+
+/// Two lists of about equal work, the heaviest builds first: a GIN index (trigrams, digit
+/// runs) takes about ten times as long as a B-tree over the same rows.
+fn share_out(mut indexes: Vec<Definition>) -> (Vec<Definition>, Vec<Definition>) {
+    let weight = |item: &Definition| {
+        if item.definition.contains(" USING gin ") {
+            10
+        } else {
+            1
+        }
+    };
+    indexes.sort_by_key(|item| std::cmp::Reverse(weight(item)));
+    let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+    let (mut my_load, mut their_load) = (0, 0);
+    for item in indexes {
+        if my_load <= their_load {
+            my_load += weight(&item);
+            mine.push(item);
+        } else {
+            their_load += weight(&item);
+            theirs.push(item);
+        }
+    }
+    (mine, theirs)
 }
 
 fn pending(conn: &mut DbConnection) -> QueryResult<Vec<Definition>> {
@@ -107,12 +156,17 @@ fn pending(conn: &mut DbConnection) -> QueryResult<Vec<Definition>> {
 
 /// Runs one saved definition unless it exists already, and takes it off the list.
 fn build(conn: &mut DbConnection, item: &Definition) -> QueryResult<usize> {
-    // Another process may have built it and taken it off the list since it was read.
-    let listed: i64 = deferred_indexes::table
+    // Another process may have built it and taken it off the list since it was read. On
+    // PostgreSQL the row stays locked until this commits, so that two processes do not
+    // build the same index (SQLite's write lock already keeps them apart).
+    let listed = deferred_indexes::table
         .find(&item.name)
-        .count()
-        .get_result(conn)?;
-    if listed == 0 {
+        .select(deferred_indexes::name);
+    let listed: Option<String> = match conn {
+        DbConnection::Pg(pg) => listed.for_update().first(pg).optional()?,
+        DbConnection::Sqlite(_) => listed.first(conn).optional()?,
+    };
+    if listed.is_none() {
         return Ok(0);
     }
     let built = if exists(conn, item)? {

@@ -111,9 +111,11 @@ pub fn rejects_path(path: &Path) -> PathBuf {
     path.with_file_name(format!("{stem}.rejects.csv"))
 }
 
-/// Imports `path`; `progress` is told how far it has got after every batch.
+/// Imports `path`; `progress` is told how far it has got after every batch. A `helper`
+/// connection to the same PostgreSQL database shares the index builds at the end.
 pub fn customers(
     conn: &mut DbConnection,
+    helper: Option<&mut DbConnection>,
     caller: &Caller,
     keys: &Keys,
     path: &Path,
@@ -122,11 +124,11 @@ pub fn customers(
 ) -> Result<Summary, ImportError> {
     session_settings(conn, IMPORTING, PG_IMPORTING)?;
     let outcome = defer_indexes_if_empty(conn)
-        .and_then(|()| import_file(conn, caller, keys, path, today, progress));
+        .and_then(|()| import_file(conn, helper, caller, keys, path, today, progress));
     // Also after a failure (whose error is the one to report): the stored batches need
     // their indexes (import_file built them already when it got to the end), and the
     // checkpoint folds in what they wrote.
-    let rebuilt = bulk_load::restore(conn);
+    let rebuilt = bulk_load::restore(conn, None);
     let restored = session_settings(conn, AFTER_IMPORT, PG_AFTER_IMPORT);
     let summary = outcome?;
     rebuilt?;
@@ -156,6 +158,7 @@ fn session_settings(conn: &mut DbConnection, sqlite: &str, pg: &str) -> Result<(
 
 fn import_file(
     conn: &mut DbConnection,
+    helper: Option<&mut DbConnection>,
     caller: &Caller,
     keys: &Keys,
     path: &Path,
@@ -251,7 +254,7 @@ fn import_file(
     let read = read?;
     summary.rejected = read.rejected;
     // Before the tidy: PostgreSQL's ANALYZE gathers statistics for expression indexes.
-    bulk_load::restore(conn)?;
+    bulk_load::restore(conn, helper)?;
     // Worth it after a bulk load only: it rewrites the whole index (3 s at 1M records),
     // and a few rows leave it as they found it.
     if summary.imported >= CHUNK {
