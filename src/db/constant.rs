@@ -1,4 +1,5 @@
-//! A text constant written into the SQL instead of bound as a parameter.
+//! A text constant written into the SQL instead of bound as a parameter, and a mark that
+//! makes PostgreSQL plan a statement with its values each time.
 //!
 //! For a statement it keeps prepared, PostgreSQL plans each execution anew ("custom
 //! plans") until a plan made without the parameters' values looks as cheap. The list
@@ -41,6 +42,41 @@ impl QueryId for TextConstant {
 impl<DB: Backend> QueryFragment<DB> for TextConstant {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         out.push_sql(&quoted(self.0));
+        Ok(())
+    }
+}
+
+/// `TRUE`, which also tells diesel not to keep the statement prepared: PostgreSQL then
+/// plans it with its parameters' values every time. For a query whose best plan depends
+/// on how common a bound value is: a prepared statement soon runs on a generic plan made
+/// for an average value, and a common one then costs far more (see `customers::search`).
+#[derive(Debug, Clone, Copy)]
+pub struct PlanEachTime;
+
+pub fn plan_each_time() -> PlanEachTime {
+    PlanEachTime
+}
+
+impl Expression for PlanEachTime {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl<QS> AppearsOnTable<QS> for PlanEachTime {}
+impl<QS> SelectableExpression<QS> for PlanEachTime {}
+
+impl<G> ValidGrouping<G> for PlanEachTime {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl QueryId for PlanEachTime {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB: Backend> QueryFragment<DB> for PlanEachTime {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.unsafe_to_cache_prepared();
+        out.push_sql("TRUE");
         Ok(())
     }
 }

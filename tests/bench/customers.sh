@@ -9,6 +9,8 @@
 #   GET /customers?q=王          one-character name search (name grams)
 #   GET /customers?q=1313425     phone digits (FTS5 trigram / LIKE on PostgreSQL)
 #   GET /customers/{code}        the record page, whose view is logged
+#   GET /customers?q=王&type=vip one character and a rare type (no target; it found the
+#                                PostgreSQL generic-plan trap in db::constant)
 # and the server's resident memory. A table comes out at the end. The figures are
 # reported, not asserted: they depend on the machine (and on anything else running).
 #
@@ -326,6 +328,7 @@ bench_backend() {
     run_wrk "$backend" search-name "/customers?q=%E7%8E%8B" # 王
     run_wrk "$backend" search-phone "/customers?q=$PHONE_QUERY"
     run_wrk "$backend" record "/customers/$CODE"
+    run_wrk "$backend" search-name-vip "/customers?q=%E7%8E%8B&type=vip"
 
     local hwm rss
     hwm=$(rss_kib "$SERVER_PID" VmHWM)
