@@ -23,7 +23,7 @@ const TABLES: &str =
 const INDEX: &str = "index";
 const FOREIGN_KEY: &str = "foreign key";
 
-#[derive(QueryableByName, Queryable, Debug, Clone, PartialEq, Eq)]
+#[derive(QueryableByName, Queryable)]
 struct Definition {
     #[diesel(sql_type = Text)]
     name: String,
@@ -33,17 +33,6 @@ struct Definition {
     table_name: String,
     #[diesel(sql_type = Text)]
     definition: String,
-}
-
-/// Whether the customers table is empty, which is when `defer` is worth it: with rows in
-/// place, rebuilding their indexes would cost more than a small import saves.
-pub fn customers_empty(conn: &mut DbConnection) -> QueryResult<bool> {
-    use super::schema::customers;
-    let any: Option<i32> = customers::table
-        .select(customers::id)
-        .first(conn)
-        .optional()?;
-    Ok(any.is_none())
 }
 
 /// Drops the secondary indexes (and PostgreSQL foreign keys) of the customer tables,

@@ -124,22 +124,30 @@ pub fn customers(
 ) -> Result<Summary, ImportError> {
     session_settings(conn, IMPORTING, PG_IMPORTING)?;
     let outcome = defer_indexes_if_empty(conn)
-        .and_then(|()| import_file(conn, helper, caller, keys, path, today, progress));
+        .and_then(|()| import_file(conn, caller, keys, path, today, progress));
     // Also after a failure (whose error is the one to report): the stored batches need
-    // their indexes (import_file built them already when it got to the end), and the
-    // checkpoint folds in what they wrote.
-    let rebuilt = bulk_load::restore(conn, None);
+    // their indexes, and the checkpoint folds in what they wrote.
+    let rebuilt = bulk_load::restore(conn, helper);
+    // After the indexes: PostgreSQL's ANALYZE gathers statistics for expression indexes.
+    // Worth it after a bulk load only: it rewrites the whole FTS index (3 s at 1M
+    // records), and a few rows leave it as they found it.
+    let tidied = match (&outcome, &rebuilt) {
+        (Ok(summary), Ok(_)) if summary.imported >= CHUNK => customers::tidy_after_bulk_load(conn),
+        _ => Ok(()),
+    };
     let restored = session_settings(conn, AFTER_IMPORT, PG_AFTER_IMPORT);
     let summary = outcome?;
     rebuilt?;
+    tidied?;
     restored?;
     Ok(summary)
 }
 
 /// The first import into an empty database loads without the secondary indexes and
-/// builds them at the end (`db::bulk_load`).
+/// builds them at the end (`db::bulk_load`). With records in place, building their
+/// indexes again would cost more than a small import saves.
 fn defer_indexes_if_empty(conn: &mut DbConnection) -> Result<(), ImportError> {
-    if bulk_load::customers_empty(conn)? {
+    if customers::count(conn)? == 0 {
         let deferred = bulk_load::defer(conn)?;
         tracing::debug!(deferred, "indexes and keys deferred until the import ends");
     }
@@ -158,7 +166,6 @@ fn session_settings(conn: &mut DbConnection, sqlite: &str, pg: &str) -> Result<(
 
 fn import_file(
     conn: &mut DbConnection,
-    helper: Option<&mut DbConnection>,
     caller: &Caller,
     keys: &Keys,
     path: &Path,
@@ -253,13 +260,6 @@ fn import_file(
     stored?;
     let read = read?;
     summary.rejected = read.rejected;
-    // Before the tidy: PostgreSQL's ANALYZE gathers statistics for expression indexes.
-    bulk_load::restore(conn, helper)?;
-    // Worth it after a bulk load only: it rewrites the whole index (3 s at 1M records),
-    // and a few rows leave it as they found it.
-    if summary.imported >= CHUNK {
-        customers::tidy_after_bulk_load(conn)?;
-    }
     progress(Progress {
         lines: read.lines,
         bytes: size,
