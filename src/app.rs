@@ -35,6 +35,7 @@ pub struct Application {
 impl Application {
     /// Prepares everything and binds the listener; the server runs when awaited.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        settings.zone()?;
         let pool = open_database(&settings)?;
         let key = session_key(&settings)?;
         let keys = load_keys(&settings)?;

@@ -4,6 +4,7 @@ pub mod app;
 pub mod backup;
 pub mod bootstrap;
 pub mod cli;
+pub mod clock;
 pub mod crypto;
 pub mod db;
 pub mod domain;

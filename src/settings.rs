@@ -47,7 +47,14 @@ pub struct Settings {
     pub dormant_months: u32,
     /// No interaction for this long (24–36): the cleanup list.
     pub cleanup_months: u32,
-    /// Cron schedules (with a seconds field), in the server's local time.
+    /// The offices' time zone (IANA name): "today", due times, the times shown and the
+    /// cron schedules are read in it; instants are stored in UTC.
+    pub timezone: String,
+    /// Tests only (never read from a file or the environment): the clock starts at this
+    /// instant and runs on from there.
+    #[serde(skip)]
+    pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
+    /// Cron schedules (with a seconds field), in the offices' time zone.
     pub cron: CronSettings,
     pub backup: BackupSettings,
 }
@@ -123,6 +130,8 @@ impl Default for Settings {
             verify_link_days: 14,
             dormant_months: 6,
             cleanup_months: 24,
+            timezone: crate::clock::DEFAULT_ZONE.name().into(),
+            clock_start: None,
             cron: CronSettings::default(),
             backup: BackupSettings::default(),
         }
@@ -273,6 +282,7 @@ impl Settings {
                 "must be longer than dormant_months",
             ));
         }
+        self.zone()?;
         for (key, pattern) in [
             ("cron.reverify", &self.cron.reverify),
             ("cron.deliver_mail", &self.cron.deliver_mail),
@@ -300,6 +310,29 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    /// The offices' time zone.
+    pub fn zone(&self) -> Result<chrono_tz::Tz, SettingsError> {
+        self.timezone
+            .trim()
+            .parse()
+            .map_err(|_| SettingsError::Invalid {
+                key: "timezone (DOSSIER_TIMEZONE)",
+                value: self.timezone.clone(),
+                why: "expected an IANA time zone name such as Asia/Shanghai".into(),
+            })
+    }
+
+    /// The clock every "today", due time and shown time comes from. The zone was checked
+    /// when the settings loaded (and `Application::build` checks it again).
+    pub fn clock(&self) -> crate::clock::Clock {
+        use crate::clock::{Clock, DEFAULT_ZONE};
+        let zone = self.zone().unwrap_or(DEFAULT_ZONE);
+        match self.clock_start {
+            Some(at) => Clock::starting_at(zone, at),
+            None => Clock::system(zone),
+        }
     }
 
     /// Where backups are written.

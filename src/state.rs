@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix_web::web;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::clock::Clock;
 use crate::crypto::Keys;
 use crate::db::audit_writer::AuditWriter;
 use crate::db::{read_tx, DbConnection, DbPool};
@@ -22,6 +23,8 @@ pub struct AppState {
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// Group commit for record views and searches.
     pub audit: AuditWriter,
+    /// Every "today", due time and shown time (the offices' time zone).
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -29,6 +32,7 @@ impl AppState {
         let per_minute = NonZeroU32::new(settings.login_rate_per_minute).unwrap_or(NonZeroU32::MIN);
         AppState {
             audit: AuditWriter::start(pool.clone()),
+            clock: settings.clock(),
             pool,
             keys: Arc::new(keys),
             login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),

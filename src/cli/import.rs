@@ -50,7 +50,7 @@ pub fn run(settings: Settings, command: ImportCommand) -> anyhow::Result<ExitCod
         bar
     });
     let started = Instant::now();
-    let today = chrono::Utc::now().date_naive();
+    let today = settings.clock().today();
     let summary = import::customers(
         &mut conn,
         helper.as_mut(),

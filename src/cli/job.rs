@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use chrono::{Local, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use clap::Subcommand;
 
 use crate::app::{connect, load_keys};
@@ -36,7 +36,9 @@ pub fn run(settings: Settings, command: JobCommand) -> anyhow::Result<ExitCode> 
 
 fn list(settings: &Settings) -> anyhow::Result<ExitCode> {
     let mut conn = connect(settings)?;
-    let now = Utc::now();
+    let clock = settings.clock();
+    let (now, zone) = (clock.now(), clock.zone());
+    let local = |t: NaiveDateTime| clock.local(t).format("%Y-%m-%d %H:%M:%S").to_string();
     println!(
         "{:<13} {:<16} {:<20} {:<8} {:<20} NOTE",
         "JOB", "SCHEDULE", "LAST RUN", "RESULT", "NEXT RUN"
@@ -44,7 +46,7 @@ fn list(settings: &Settings) -> anyhow::Result<ExitCode> {
     for job in JobName::ALL {
         let schedule = job.schedule(settings);
         let last = job_runs::last(&mut conn, job.as_str())?;
-        let slot = jobs::slot_at_or_before(&schedule, now);
+        let slot = jobs::slot_at_or_before(&schedule, now, zone);
         let overdue = match slot {
             Some(slot) => jobs::scheduler::missed(&mut conn, job, slot)?,
             None => false,
@@ -61,7 +63,7 @@ fn list(settings: &Settings) -> anyhow::Result<ExitCode> {
             ),
             None => ("never".to_string(), "-".to_string(), String::new()),
         };
-        let next = jobs::next_after(&schedule, now).map_or("-".into(), local);
+        let next = jobs::next_after(&schedule, now, zone).map_or("-".into(), local);
         let note = if overdue {
             format!("OVERDUE (missed {}) {note}", slot.map_or("-".into(), local))
         } else {
@@ -88,6 +90,7 @@ pub fn run_now(settings: &Settings, job: JobName) -> anyhow::Result<ExitCode> {
         settings,
         keys: &keys,
         conn: &mut conn,
+        clock: settings.clock(),
     };
     let instance = jobs::runner::instance_name();
     let finished = jobs::execute(
@@ -114,11 +117,4 @@ pub fn run_now(settings: &Settings, job: JobName) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn local(t: NaiveDateTime) -> String {
-    t.and_utc()
-        .with_timezone(&Local)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
 }

@@ -125,12 +125,16 @@ pub fn open(
         .collect())
 }
 
-/// How many open reports are past due, within an office if given.
-pub fn overdue_count(conn: &mut DbConnection, office_id: Option<i32>) -> QueryResult<i64> {
+/// How many open reports are past due at `now` (the app's clock), within an office if given.
+pub fn overdue_count(
+    conn: &mut DbConnection,
+    office_id: Option<i32>,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
     let mut query = change_reports::table
         .inner_join(customers::table)
         .filter(change_reports::applied_at.is_null())
-        .filter(change_reports::due_at.lt(now()))
+        .filter(change_reports::due_at.lt(now))
         .count()
         .into_boxed();
     if let Some(office) = office_id {

@@ -1,6 +1,7 @@
 use actix_web::{web, HttpResponse};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 
+use crate::clock::Clock;
 use crate::db::audit_log::{self, Filter};
 use crate::domain::audit::Action;
 use crate::error::AppError;
@@ -17,7 +18,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let page = page_number(query.page.as_deref());
-    let (filter, error) = match to_filter(&query) {
+    let (filter, error) = match to_filter(&query, &state.clock) {
         Ok(filter) => (filter, None),
         Err(key) => (Filter::default(), Some(ctx.t(key))),
     };
@@ -43,12 +44,13 @@ pub async fn list(
 }
 
 /// Reads the filters; a bad date or an unknown action is a message, not an error page.
-fn to_filter(query: &AuditQuery) -> Result<Filter, &'static str> {
-    let date = |s: &str| -> Result<Option<NaiveDateTime>, &'static str> {
+/// The dates are the office's days: from the start of `from` to the end of `to` there.
+fn to_filter(query: &AuditQuery, clock: &Clock) -> Result<Filter, &'static str> {
+    let date = |s: &str| -> Result<Option<NaiveDate>, &'static str> {
         match s.trim() {
             "" => Ok(None),
             s => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map(|d| d.and_hms_opt(0, 0, 0))
+                .map(Some)
                 .map_err(|_| "err-date-format"),
         }
     };
@@ -61,11 +63,13 @@ fn to_filter(query: &AuditQuery) -> Result<Filter, &'static str> {
                 .to_string(),
         ),
     };
-    let until = date(&query.to)?.map(|d| d + chrono::Duration::days(1));
+    let until = date(&query.to)?
+        .and_then(|d| d.succ_opt())
+        .map(|d| clock.start_of_day(d));
     Ok(Filter {
         actor: Some(query.user.trim().to_lowercase()).filter(|u| !u.is_empty()),
         action,
-        from: date(&query.from)?,
+        from: date(&query.from)?.map(|d| clock.start_of_day(d)),
         until,
     })
 }

@@ -16,6 +16,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (office_id, reads) = (user.office_id, user.can(Permission::ReadCustomers));
     let watches_backups = user.can(Permission::ManageJobs);
+    let now = state.clock.now_stored();
     let (office, overdue, backup_failing) = state
         .db(move |c| {
             let office = match office_id {
@@ -23,7 +24,7 @@ pub async fn show(
                 None => None,
             };
             let overdue = if reads {
-                Some(change_reports::overdue_count(c, office_id)?)
+                Some(change_reports::overdue_count(c, office_id, now)?)
             } else {
                 None
             };

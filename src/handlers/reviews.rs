@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::caller;
-use super::customers::{load, today, Code};
+use super::customers::{load, Code};
 use crate::db::reviews;
 use crate::domain::role::Permission;
 use crate::domain::validation::FieldErrors;
@@ -53,7 +53,7 @@ pub async fn pending(
         prev_link,
         next_link,
         can_edit: user.can(Permission::EditCustomers),
-        now: crate::db::now(),
+        now: state.clock.now_stored(),
     })
 }
 
@@ -90,6 +90,7 @@ pub async fn callback(
     };
     let note = input.note.trim().to_string();
     let stored = customer.clone();
+    let today = state.clock.today();
     state
         .db(move |c| {
             if reached {
@@ -99,11 +100,11 @@ pub async fn callback(
                     note
                 };
                 let interaction = InteractionInput {
-                    occurred_on: today().to_string(),
+                    occurred_on: today.to_string(),
                     channel: "call".into(),
                     summary,
                 };
-                customer_service::log_interaction(c, &caller, &stored, &interaction, today())?;
+                customer_service::log_interaction(c, &caller, &stored, &interaction, today)?;
                 reviews::set_callback(c, stored.id)?;
                 Ok(())
             } else {
@@ -262,8 +263,9 @@ pub async fn legal_review(
     let caller = caller(&req, &user);
     let office = user.office_id;
     let typed = input.clone();
+    let today = state.clock.today();
     let outcome = state
-        .db(move |c| service::record_legal_review(c, &caller, office, &input, today()))
+        .db(move |c| service::record_legal_review(c, &caller, office, &input, today))
         .await;
     match outcome {
         Ok(count) => {

@@ -69,7 +69,9 @@ fn rotate(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
         .iter()
         .map(|b| rotation::Candidate {
             id: b.id,
-            created_at: b.created_at,
+            // Days, weeks and months are the office's: a 02:00 backup in Shanghai belongs
+            // to that day, not to the UTC day before.
+            created_at: ctx.clock.local(b.created_at).naive_local(),
             verified: b.state == "verified",
         })
         .collect();

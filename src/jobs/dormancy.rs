@@ -9,7 +9,7 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
         actor: Actor::System,
         address: "scheduler".into(),
     };
-    let today = chrono::Local::now().date_naive();
+    let today = ctx.clock.today();
     let sweep = reviews::sweep(
         ctx.conn,
         &caller,

@@ -15,10 +15,12 @@ pub mod scheduler;
 
 use std::fmt;
 
-use chrono::{DateTime, Local, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono_tz::Tz;
 use croner::parser::{CronParser, Seconds};
 use croner::Cron;
 
+use crate::clock::Clock;
 use crate::crypto::Keys;
 use crate::db::DbConnection;
 use crate::settings::Settings;
@@ -97,19 +99,19 @@ pub fn parse_cron(pattern: &str) -> Result<Cron, String> {
         .map_err(|e| format!("not a cron schedule with a seconds field ({e})"))
 }
 
-/// The latest time at or before `at` that the schedule names, as stored (UTC, whole
-/// seconds): the slot a run at `at` belongs to.
-pub fn slot_at_or_before(schedule: &Cron, at: DateTime<Utc>) -> Option<NaiveDateTime> {
+/// The latest time at or before `at` that the schedule names, read in the offices' `zone`
+/// and stored as UTC (whole seconds): the slot a run at `at` belongs to.
+pub fn slot_at_or_before(schedule: &Cron, at: DateTime<Utc>, zone: Tz) -> Option<NaiveDateTime> {
     schedule
-        .find_previous_occurrence(&at.with_timezone(&Local), true)
+        .find_previous_occurrence(&at.with_timezone(&zone), true)
         .ok()
         .map(|t| stored(t.with_timezone(&Utc)))
 }
 
-/// The next time after `at` that the schedule names (UTC).
-pub fn next_after(schedule: &Cron, at: DateTime<Utc>) -> Option<NaiveDateTime> {
+/// The next time after `at` that the schedule names in `zone` (stored as UTC).
+pub fn next_after(schedule: &Cron, at: DateTime<Utc>, zone: Tz) -> Option<NaiveDateTime> {
     schedule
-        .find_next_occurrence(&at.with_timezone(&Local), false)
+        .find_next_occurrence(&at.with_timezone(&zone), false)
         .ok()
         .map(|t| stored(t.with_timezone(&Utc)))
 }
@@ -119,11 +121,13 @@ fn stored(t: DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc().with_nanosecond(0).unwrap_or(t.naive_utc())
 }
 
-/// What a job needs: the settings, the keys, and one database connection.
+/// What a job needs: the settings, the keys, the clock, and one database connection.
 pub struct JobContext<'a> {
     pub settings: &'a Settings,
     pub keys: &'a Keys,
     pub conn: &'a mut DbConnection,
+    /// Every "today" of a job (thresholds, due dates) comes from it.
+    pub clock: Clock,
 }
 
 /// What a run did: counts by name, the rows it skipped and why, and any output a person
@@ -203,7 +207,7 @@ mod tests {
     fn a_slot_is_the_schedule_time_at_or_before_the_moment() {
         let every_minute = parse_cron("0 * * * * *").unwrap();
         let at = Utc.with_ymd_and_hms(2026, 11, 23, 10, 15, 42).unwrap();
-        let slot = slot_at_or_before(&every_minute, at).unwrap();
+        let slot = slot_at_or_before(&every_minute, at, chrono_tz::UTC).unwrap();
         assert_eq!(
             slot,
             Utc.with_ymd_and_hms(2026, 11, 23, 10, 15, 0)
@@ -211,10 +215,34 @@ mod tests {
                 .naive_utc()
         );
         let on_the_dot = Utc.with_ymd_and_hms(2026, 11, 23, 10, 15, 0).unwrap();
-        assert_eq!(slot_at_or_before(&every_minute, on_the_dot).unwrap(), slot);
         assert_eq!(
-            next_after(&every_minute, on_the_dot).unwrap(),
+            slot_at_or_before(&every_minute, on_the_dot, chrono_tz::UTC).unwrap(),
+            slot
+        );
+        assert_eq!(
+            next_after(&every_minute, on_the_dot, chrono_tz::UTC).unwrap(),
             Utc.with_ymd_and_hms(2026, 11, 23, 10, 16, 0)
+                .unwrap()
+                .naive_utc()
+        );
+    }
+
+    #[test]
+    fn a_daily_slot_is_the_office_time_stored_as_utc() {
+        let at_seven = parse_cron("0 0 7 * * *").unwrap();
+        let shanghai = chrono_tz::Asia::Shanghai;
+        // 2026-12-03 22:30 UTC is 12-04 06:30 in Shanghai: that day's 07:00 has not come,
+        // so the slot is 12-03 07:00 Shanghai (12-02 23:00 UTC) and the next 12-04 07:00.
+        let at = Utc.with_ymd_and_hms(2026, 12, 3, 22, 30, 0).unwrap();
+        assert_eq!(
+            slot_at_or_before(&at_seven, at, shanghai).unwrap(),
+            Utc.with_ymd_and_hms(2026, 12, 2, 23, 0, 0)
+                .unwrap()
+                .naive_utc()
+        );
+        assert_eq!(
+            next_after(&at_seven, at, shanghai).unwrap(),
+            Utc.with_ymd_and_hms(2026, 12, 3, 23, 0, 0)
                 .unwrap()
                 .naive_utc()
         );

@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDate};
 use diesel::result::Error as DieselError;
 
 use super::{JobContext, Report};
+use crate::clock::Clock;
 use crate::db::customers::Customer;
 use crate::db::outbox::{self, NewMail};
 use crate::db::{reverify_due, verify_tokens, write_tx, DbConnection};
@@ -23,7 +24,7 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
         months: settings.reverify_months,
         vip_months: settings.reverify_months_vip,
     };
-    let today = chrono::Utc::now().date_naive();
+    let today = ctx.clock.today();
     let mut after = 0;
     loop {
         let batch = reverify_due::batch(ctx.conn, cycles, today, after, BATCH)
@@ -40,7 +41,7 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
                 report.add("no_email", 1);
                 continue;
             }
-            match queue_one(ctx.conn, settings, customer, email, due) {
+            match queue_one(ctx.conn, settings, &ctx.clock, customer, email, due) {
                 Ok(true) => report.add("queued", 1),
                 Ok(false) => report.add("already_queued", 1),
                 Err(e) => report.skip(format!("{}: {e}", customer.code)),
@@ -57,6 +58,7 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
 fn queue_one(
     conn: &mut DbConnection,
     settings: &Settings,
+    clock: &Clock,
     customer: &Customer,
     email: &str,
     due: NaiveDate,
@@ -78,7 +80,11 @@ fn queue_one(
         customer_code: customer.code.clone(),
         recipient: email.to_string(),
         subject: "请核对您的客户资料 / Please confirm your details".into(),
-        body: body(&customer.name, &link, &expires_at.date().to_string()),
+        body: body(
+            &customer.name,
+            &link,
+            &clock.local(expires_at).date_naive().to_string(),
+        ),
     };
     let outcome = write_tx(conn, |c| {
         verify_tokens::insert(c, &hash, customer.id, &due.to_string(), expires_at)?;

@@ -1,7 +1,7 @@
 //! The in-process scheduler: fires each job on its cron schedule (tokio-cron-scheduler)
 //! and, at start, runs once any job whose last slot passed while the app was down.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use super::{execute, slot_at_or_before, JobContext, JobName, Trigger};
@@ -19,7 +19,7 @@ pub async fn start(state: AppState) -> anyhow::Result<JobScheduler> {
         scheduler
             .add(Job::new_async_tz(
                 cron.as_str(),
-                chrono::Local,
+                state.clock.zone(),
                 move |_id, _lock| {
                     let state = state.clone();
                     let instance = instance.clone();
@@ -52,7 +52,8 @@ async fn run_in_background(state: AppState, job: JobName, trigger: Trigger, inst
     let outcome = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut conn = state.pool.get()?;
         let schedule = job.schedule(&state.settings);
-        let Some(slot) = slot_at_or_before(&schedule, Utc::now()) else {
+        let Some(slot) = slot_at_or_before(&schedule, state.clock.now(), state.clock.zone())
+        else {
             return Ok(());
         };
         if trigger == Trigger::CatchUp && !missed(&mut conn, job, slot)? {
@@ -62,6 +63,7 @@ async fn run_in_background(state: AppState, job: JobName, trigger: Trigger, inst
             settings: &state.settings,
             keys: &state.keys,
             conn: &mut conn,
+            clock: state.clock,
         };
         execute(&mut ctx, job, slot, trigger, &instance)?;
         Ok(())

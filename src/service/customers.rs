@@ -6,6 +6,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use diesel::QueryResult;
 
 use super::Caller;
+use crate::clock::Clock;
 use crate::crypto::Keys;
 use crate::db::customers::{self, Customer, CustomerFields};
 use crate::db::{
@@ -573,14 +574,16 @@ pub struct ReportInput {
 }
 
 /// Logs a change the customer reported; it is due `CHANGE_DEADLINE_HOURS` after it was
-/// reported (a report logged late is not given more time).
+/// reported (a report logged late is not given more time: one reported on an earlier day
+/// counts from that day's start in the office).
 pub fn report_change(
     conn: &mut DbConnection,
     caller: &Caller,
     customer: &Customer,
     input: &ReportInput,
-    today: NaiveDate,
+    clock: &Clock,
 ) -> Result<(), AppError> {
+    let today = clock.today();
     ensure_editable(customer)?;
     let mut errors = FieldErrors::default();
     let description = required_text(&mut errors, "description", &input.description, 500);
@@ -595,11 +598,10 @@ pub fn report_change(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let now = crate::db::now();
     let reported_at = if reported_on == today {
-        now
+        clock.now_stored()
     } else {
-        reported_on.and_hms_opt(0, 0, 0).unwrap_or(now)
+        clock.start_of_day(reported_on)
     };
     let due_at = reported_at + Duration::hours(CHANGE_DEADLINE_HOURS);
     write_tx(conn, |c| {
@@ -619,7 +621,7 @@ pub fn report_change(
         )
         .details(format!(
             "reported {reported_on}; due {}",
-            due_at.format("%Y-%m-%d %H:%M")
+            clock.local(due_at).format("%Y-%m-%d %H:%M")
         ));
         audit_log::append(c, &event)?;
         Ok(())

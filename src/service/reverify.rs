@@ -6,6 +6,7 @@ use chrono::{Duration, NaiveDate};
 
 use super::customers::{amend, Updated, CHANGE_DEADLINE_HOURS};
 use super::Caller;
+use crate::clock::Clock;
 use crate::db::customers::{self, Customer};
 use crate::db::verify_tokens::{self, VerifyToken};
 use crate::db::{audit_log, change_reports, write_tx, DbConnection};
@@ -101,13 +102,14 @@ pub fn report_change(
     token: &str,
     address: &str,
     description: &str,
+    clock: &Clock,
 ) -> Result<Result<(), Gone>, AppError> {
     write_tx(conn, |c| {
         let customer = match take(c, token, "changed")? {
             Ok(customer) => customer,
             Err(why) => return Ok(Err(why)),
         };
-        let reported_at = crate::db::now();
+        let reported_at = clock.now_stored();
         let due_at = reported_at + Duration::hours(CHANGE_DEADLINE_HOURS);
         change_reports::insert_by(
             c,
@@ -126,7 +128,7 @@ pub fn report_change(
         )
         .details(format!(
             "via re-verification link; due {}",
-            due_at.format("%Y-%m-%d %H:%M")
+            clock.local(due_at).format("%Y-%m-%d %H:%M")
         ));
         audit_log::append(c, &event)?;
         Ok(Ok(()))

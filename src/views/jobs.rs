@@ -1,7 +1,7 @@
 //! `/admin/jobs`: every scheduled job, its last run and its next.
 
 use askama::Template;
-use chrono::{Local, NaiveDateTime};
+use chrono::NaiveDateTime;
 
 use super::PageCtx;
 use crate::db::job_runs::JobRun;
@@ -26,12 +26,9 @@ pub struct JobsPage {
 }
 
 impl JobsPage {
-    /// Times are stored in UTC and shown in the server's local time, as cron reads them.
-    pub fn local(&self, t: &NaiveDateTime) -> String {
-        t.and_utc()
-            .with_timezone(&Local)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
+    pub fn hint(&self) -> String {
+        let zone = self.ctx.clock.zone().name().to_string();
+        self.ctx.t_args("jobs-hint", &[("zone", zone)])
     }
 
     pub fn result_label(&self, result: &str) -> String {

@@ -15,13 +15,17 @@ pub mod reviews;
 
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
+use chrono::{DateTime, NaiveDateTime};
+use chrono_tz::Tz;
 use futures_util::future::{ready, Ready};
 
+use crate::clock::Clock;
 use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::state::AppState;
 use crate::web::assets;
 use crate::web::current_user::CurrentUser;
 use crate::web::session::{Flash, TypedSession};
@@ -68,6 +72,8 @@ pub struct PageCtx {
     pub user: Option<CurrentUser>,
     pub nav: Vec<NavItem>,
     pub path: String,
+    /// Times are shown on the offices' wall clock.
+    pub clock: Clock,
 }
 
 impl PageCtx {
@@ -89,6 +95,10 @@ impl PageCtx {
             user,
             nav,
             path: req.path().to_string(),
+            clock: req
+                .app_data::<web::Data<AppState>>()
+                .map(|state| state.clock)
+                .unwrap_or_default(),
         })
     }
 
@@ -99,6 +109,12 @@ impl PageCtx {
 
     pub fn t_args(&self, key: &str, args: &[(&'static str, String)]) -> String {
         self.lang.t_args(key, args)
+    }
+
+    /// A stored (UTC) instant in the offices' time zone, for a template to `.format(…)`:
+    /// the zone is the office's own, so no page names it.
+    pub fn local(&self, stored: &NaiveDateTime) -> DateTime<Tz> {
+        self.clock.local(*stored)
     }
 
     pub fn css_url(&self) -> &'static str {

@@ -81,6 +81,7 @@ async fn two_instances_claiming_the_same_slot_run_it_once(
                 settings: &settings,
                 keys: &keys,
                 conn: &mut conn,
+                clock: settings.clock(),
             };
             jobs::execute(
                 &mut ctx,

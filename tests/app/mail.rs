@@ -255,6 +255,7 @@ fn run_job_at(app: &TestApp, smtp_url: Option<String>, slot: chrono::NaiveDateTi
         settings: &settings,
         keys: &keys,
         conn: &mut conn,
+        clock: settings.clock(),
     };
     let finished = dossier::jobs::execute(
         &mut ctx,

@@ -1,7 +1,6 @@
 //! `/admin/jobs`: the scheduled jobs, and "run now".
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 
 use crate::db::job_runs;
 use crate::error::AppError;
@@ -16,14 +15,14 @@ const GRACE_SECONDS: i64 = 90;
 
 /// `GET /admin/jobs`
 pub async fn list(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let settings = state.settings.clone();
+    let (settings, clock) = (state.settings.clone(), state.clock);
     let jobs = state
         .db(move |c| {
-            let now = Utc::now();
+            let (now, zone) = (clock.now(), clock.zone());
             let mut rows = Vec::new();
             for job in JobName::ALL {
                 let schedule = job.schedule(&settings);
-                let slot = jobs::slot_at_or_before(&schedule, now);
+                let slot = jobs::slot_at_or_before(&schedule, now, zone);
                 let missed = match slot {
                     Some(slot)
                         if (now.naive_utc() - slot).num_seconds() > GRACE_SECONDS
@@ -39,7 +38,7 @@ pub async fn list(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpRespon
                     label_key: job.label_key(),
                     cron: job.cron(&settings).to_string(),
                     last: job_runs::last(c, job.as_str())?,
-                    next: jobs::next_after(&schedule, now),
+                    next: jobs::next_after(&schedule, now, zone),
                     missed,
                     recent: job_runs::recent(c, job.as_str(), 5)?,
                 });
@@ -80,6 +79,7 @@ pub async fn run_and_tell(
                 settings: &app.settings,
                 keys: &app.keys,
                 conn: c,
+                clock: app.clock,
             };
             let instance = format!("web:{}", runner::instance_name());
             jobs::execute(&mut ctx, job, crate::db::now(), Trigger::Manual, &instance)

@@ -1,7 +1,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::record::show_page;
-use super::{load, today, Code};
+use super::{load, Code};
 use crate::db::change_reports;
 use crate::domain::role::Permission;
 use crate::error::AppError;
@@ -49,8 +49,9 @@ pub async fn add_interaction(
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, code.into_inner()).await?;
     let (caller, stored, typed) = (caller(&req, &user), customer.clone(), input.clone());
+    let today = state.clock.today();
     let outcome = state
-        .db(move |c| service::log_interaction(c, &caller, &stored, &input, today()))
+        .db(move |c| service::log_interaction(c, &caller, &stored, &input, today))
         .await;
     match outcome {
         Ok(()) => {
@@ -61,7 +62,7 @@ pub async fn add_interaction(
             let forms = RecordForms {
                 interaction: typed,
                 errors,
-                ..RecordForms::today(&today().to_string())
+                ..RecordForms::today(&state.clock.today().to_string())
             };
             show_page(ctx, &user, &state, customer, None, None, Some(forms)).await
         }
@@ -81,8 +82,9 @@ pub async fn report_change(
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, code.into_inner()).await?;
     let (caller, stored, typed) = (caller(&req, &user), customer.clone(), input.clone());
+    let clock = state.clock;
     let outcome = state
-        .db(move |c| service::report_change(c, &caller, &stored, &input, today()))
+        .db(move |c| service::report_change(c, &caller, &stored, &input, &clock))
         .await;
     match outcome {
         Ok(()) => {
@@ -93,7 +95,7 @@ pub async fn report_change(
             let forms = RecordForms {
                 report: typed,
                 errors,
-                ..RecordForms::today(&today().to_string())
+                ..RecordForms::today(&state.clock.today().to_string())
             };
             show_page(ctx, &user, &state, customer, None, None, Some(forms)).await
         }
@@ -115,7 +117,7 @@ pub async fn queue(
         ctx,
         reports,
         can_edit: user.can(Permission::EditCustomers),
-        now: crate::db::now(),
+        now: state.clock.now_stored(),
     })
 }
 

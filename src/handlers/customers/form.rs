@@ -2,7 +2,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::{load, today, Code};
+use super::{load, Code};
 use crate::db::change_reports::{self, ChangeReport};
 use crate::db::customers::Customer;
 use crate::db::tags;
@@ -72,11 +72,11 @@ fn blank(code: Option<String>, version: Option<i32>, input: CustomerInput) -> Fo
 }
 
 /// `GET /customers/new`
-pub async fn new(ctx: PageCtx) -> Result<HttpResponse, AppError> {
+pub async fn new(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let input = CustomerInput {
         customer_type: "personal".into(),
         source: "phone".into(),
-        first_contact_at: today().to_string(),
+        first_contact_at: state.clock.today().to_string(),
         ..CustomerInput::default()
     };
     page(ctx, StatusCode::OK, blank(None, None, input))
@@ -98,7 +98,8 @@ pub async fn create(
         reason: extras.reason.clone(),
         ..blank(None, None, input.clone())
     };
-    let draft = match customer::check(&input, today()) {
+    let today = state.clock.today();
+    let draft = match customer::check(&input, today) {
         Ok(draft) => draft,
         Err(errors) => {
             return page(
@@ -119,7 +120,7 @@ pub async fn create(
                 &draft,
                 &extras.reason,
                 duplicate_ok,
-                today(),
+                today,
             )
         })
         .await;
@@ -271,7 +272,7 @@ pub async fn update(
         report: report.clone(),
         ..blank(Some(customer.code.clone()), Some(version), input.clone())
     };
-    let draft = match customer::check(&input, today()) {
+    let draft = match customer::check(&input, state.clock.today()) {
         Ok(draft) => draft,
         Err(errors) => {
             return page(

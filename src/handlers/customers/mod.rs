@@ -32,8 +32,4 @@ pub async fn load(
         .await
 }
 
-pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 pub type Code = web::Path<String>;

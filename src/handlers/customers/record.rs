@@ -2,7 +2,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::{load, today, Code};
+use super::{load, Code};
 use crate::db::customers::Customer;
 use crate::db::{enterprise_contacts, record_details};
 use crate::domain::customer::{CustomerType, OccupantRole, Source};
@@ -84,8 +84,8 @@ pub(super) async fn show_page(
         can_edit: user.can(Permission::EditCustomers) && customer.status != "archived",
         can_reveal: user.can(Permission::RevealIdNumbers),
         channels: CHANNELS,
-        now: crate::db::now(),
-        forms: RecordForms::today(&today().to_string()),
+        now: state.clock.now_stored(),
+        forms: RecordForms::today(&state.clock.today().to_string()),
         ctx,
         customer,
         tags,

@@ -9,7 +9,7 @@ use crate::domain::reverify::Cycles;
 use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::handlers::caller;
-use crate::handlers::customers::{load, today, Code};
+use crate::handlers::customers::{load, Code};
 use crate::service::reverify as service;
 use crate::state::AppState;
 use crate::views::reverify::{CallListPage, CallRow};
@@ -41,7 +41,7 @@ pub async fn list(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = page_number(query.page.as_deref());
-    let (cycles, office, today) = (cycles(&state), user.office_id, today());
+    let (cycles, office, today) = (cycles(&state), user.office_id, state.clock.today());
     let (found, total) = state
         .db(move |c| {
             Ok(reverify_due::call_list(
@@ -97,9 +97,9 @@ pub async fn verified(
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, code.into_inner()).await?;
     let caller = caller(&req, &user);
-    let code = customer.code.clone();
+    let (code, today) = (customer.code.clone(), state.clock.today());
     let outcome = state
-        .db(move |c| service::verify_by_phone(c, &caller, &code, &form.note, today()))
+        .db(move |c| service::verify_by_phone(c, &caller, &code, &form.note, today))
         .await;
     match outcome {
         Ok(()) => session.flash(

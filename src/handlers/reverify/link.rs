@@ -39,7 +39,7 @@ pub async fn confirm(
     token: Token,
 ) -> Result<HttpResponse, AppError> {
     let (token, address) = (token.into_inner(), client_address(&req));
-    let today = crate::handlers::customers::today();
+    let today = state.clock.today();
     match state
         .db(move |c| service::confirm(c, &token, &address, today))
         .await?
@@ -78,8 +78,9 @@ pub async fn change(
             };
         }
     };
+    let clock = state.clock;
     match state
-        .db(move |c| service::report_change(c, &token, &address, &description))
+        .db(move |c| service::report_change(c, &token, &address, &description, &clock))
         .await?
     {
         Ok(()) => Ok(see_other("/verify-thanks/changed")),
