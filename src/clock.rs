@@ -107,7 +107,10 @@ mod tests {
         let start = at(2030, 1, 1, 0, 0);
         let clock = Clock::starting_at(DEFAULT_ZONE, start);
         let read = clock.now();
-        assert!(read >= start && read - start < TimeDelta::minutes(1), "{read}");
+        assert!(
+            read >= start && read - start < TimeDelta::minutes(1),
+            "{read}"
+        );
     }
 
     #[test]

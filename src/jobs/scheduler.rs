@@ -52,8 +52,7 @@ async fn run_in_background(state: AppState, job: JobName, trigger: Trigger, inst
     let outcome = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut conn = state.pool.get()?;
         let schedule = job.schedule(&state.settings);
-        let Some(slot) = slot_at_or_before(&schedule, state.clock.now(), state.clock.zone())
-        else {
+        let Some(slot) = slot_at_or_before(&schedule, state.clock.now(), state.clock.zone()) else {
             return Ok(());
         };
         if trigger == Trigger::CatchUp && !missed(&mut conn, job, slot)? {

@@ -44,6 +44,7 @@ fn a_bad_setting_stops_the_start_with_a_message_naming_it() {
         ("DOSSIER_SMTP_URL", "http://relay.local", "smtp_url"),
         ("DOSSIER_CLEANUP_MONTHS", "12", "cleanup_months"),
         ("DOSSIER_PUBLIC_URL", "dossier.local", "public_url"),
+        ("DOSSIER_TIMEZONE", "Mars/Olympus_Mons", "timezone"),
     ];
     for (var, value, key) in cases {
         let output = dossier()

@@ -117,7 +117,7 @@ async fn a_clerk_creates_a_record_with_a_code_and_an_encrypted_id_number(
         &with(person("王伟", "13812345678"), "id_number", ID_NUMBER),
     )
     .await;
-    let year = chrono::Utc::now().format("%Y");
+    let year = crate::helpers::office_today().format("%Y");
     assert_eq!(code, format!("P-{year}-000001"));
     let vip = create(
         &app,
@@ -171,7 +171,7 @@ async fn bad_entries_come_back_with_messages_by_each_field_and_nothing_is_stored
         return;
     };
     let clerk = app.login_as(Role::Clerk).await;
-    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
+    let tomorrow = (crate::helpers::office_today() + chrono::Duration::days(1)).to_string();
     let cases: [(&str, &str, &str); 7] = [
         ("phone", "1381234567", "电话号码格式不正确"),
         ("email", "wang@@qq.com", "邮箱格式不正确"),
@@ -652,7 +652,7 @@ async fn interactions_and_reported_changes_flow_through_the_two_day_queue(
     };
     let clerk = app.login_as(Role::Clerk).await;
     let code = create(&app, &clerk, &person("郑和", "13811112222")).await;
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::helpers::office_today();
 
     let logged = post(
         &app,

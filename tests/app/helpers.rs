@@ -80,6 +80,11 @@ fn random_suffix() -> String {
     format!("{n:016x}")
 }
 
+/// The offices' date today, as the app's default clock (Asia/Shanghai) reads it.
+pub fn office_today() -> chrono::NaiveDate {
+    dossier::clock::Clock::default().today()
+}
+
 pub fn settings_for(
     backend: Backend,
     data_dir: &std::path::Path,

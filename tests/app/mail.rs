@@ -821,7 +821,7 @@ async fn a_due_customer_is_mailed_opens_the_link_and_confirms_through_real_smtp(
         .unwrap();
     assert_eq!(
         stored.last_verified_at,
-        Some(chrono::Local::now().date_naive())
+        Some(crate::helpers::office_today())
     );
 
     // The next run in the same cycle queues nothing: verified today.

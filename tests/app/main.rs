@@ -11,6 +11,7 @@ mod cli;
 mod customers;
 mod helpers;
 mod jobs;
+mod local_time;
 mod mail;
 mod migrations;
 mod pages;

@@ -12,7 +12,7 @@ use crate::helpers::{assert_redirect_to, location, new_client, spawn_app, Backen
 const ID_NUMBER: &str = "11010119900307002X";
 
 fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+    crate::helpers::office_today()
 }
 
 fn months_ago(months: u32) -> NaiveDate {

@@ -1,7 +1,7 @@
 //! Dormancy: the sweep, the pending-activation and cleanup lists, keep / archive with a
 //! legal review, and archived records being read-only.
 
-use chrono::{Local, Months};
+use chrono::Months;
 use dossier::db::customers;
 use dossier::domain::role::Role;
 use reqwest::StatusCode;
@@ -11,8 +11,7 @@ use crate::customers::{create, log_actions, office_clerk, person, post, with};
 use crate::helpers::{location, spawn_app, Backend, TestApp};
 
 fn months_ago(months: u32) -> String {
-    Local::now()
-        .date_naive()
+    crate::helpers::office_today()
         .checked_sub_months(Months::new(months))
         .unwrap()
         .to_string()
@@ -206,7 +205,7 @@ async fn a_manager_keeps_or_archives_after_a_legal_review_and_archived_records_a
     let review = with(
         review.to_vec(),
         "reviewed_on",
-        &Local::now().date_naive().to_string(),
+        &crate::helpers::office_today().to_string(),
     );
     let response = post(&app, &manager, "/reviews/cleanup/legal-review", &review).await;
     assert_eq!(location(&response), "/reviews/cleanup");
@@ -255,7 +254,7 @@ async fn a_manager_keeps_or_archives_after_a_legal_review_and_archived_records_a
         &manager,
         &format!("/customers/{gone}/interactions"),
         &[
-            ("occurred_on", Local::now().date_naive().to_string()),
+            ("occurred_on", crate::helpers::office_today().to_string()),
             ("channel", "call".into()),
             ("summary", "x".into()),
         ],
