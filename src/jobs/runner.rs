@@ -98,7 +98,7 @@ pub fn execute(
     let mut details = format!(
         "trigger={} slot={} result={}",
         trigger.as_str(),
-        slot.format("%Y-%m-%dT%H:%M:%S"),
+        ctx.clock.local(slot).format("%Y-%m-%dT%H:%M:%S"),
         result.as_str()
     );
     if !counts.is_empty() {
