@@ -29,7 +29,7 @@ pub struct Application {
     pub pool: DbPool,
     pub state: AppState,
     /// Running when `settings.scheduler` is on; stopped with the server.
-    scheduler: Option<tokio_cron_scheduler::JobScheduler>,
+    scheduler: Option<crate::jobs::scheduler::Scheduler>,
 }
 
 impl Application {
@@ -75,6 +75,10 @@ impl Application {
         })
         .workers(workers)
         .worker_max_blocking_threads(blocking_threads)
+        // `serve` handles SIGTERM and SIGINT itself (`shutdown`): actix's own handling
+        // would leave the jobs running and the WAL unmerged.
+        .disable_signals()
+        .shutdown_timeout(crate::shutdown::REQUESTS.as_secs())
         .listen(listener)?
         .run();
         Ok(Application {
@@ -100,6 +104,47 @@ impl Application {
             let _ = scheduler.shutdown().await;
         }
         result
+    }
+
+    /// `serve`: runs until SIGTERM or SIGINT, then stops as `shutdown` says. False when
+    /// a job was still running at the end (its thread is left behind).
+    pub async fn run_until_signalled(
+        self,
+        signals: crate::shutdown::Signals,
+    ) -> std::io::Result<bool> {
+        let Application {
+            server,
+            pool,
+            state,
+            scheduler,
+            ..
+        } = self;
+        let (began, signalled) = tokio::sync::oneshot::channel();
+        actix_web::rt::spawn(crate::shutdown::on_signals(
+            signals,
+            server.handle(),
+            state.stop.clone(),
+            began,
+        ));
+        let served = server.await;
+        let began = signalled
+            .await
+            .unwrap_or_else(|_| std::time::Instant::now());
+        let instance = match scheduler {
+            Some(mut scheduler) => {
+                state.stop.raise();
+                // Only stops the firing of new runs; the running ones see the flag.
+                let _ =
+                    tokio::time::timeout(std::time::Duration::from_secs(1), scheduler.shutdown())
+                        .await;
+                Some(scheduler.instance)
+            }
+            None => None,
+        };
+        let stop = state.stop.clone();
+        drop(state);
+        let all_ended = crate::shutdown::finish(pool, &stop, instance.as_deref(), began).await;
+        served.map(|()| all_ended)
     }
 }
 

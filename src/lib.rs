@@ -16,6 +16,7 @@ pub mod mail;
 pub mod routes;
 pub mod service;
 pub mod settings;
+pub mod shutdown;
 pub mod state;
 pub mod views;
 pub mod web;

@@ -25,6 +25,8 @@ pub struct AppState {
     pub audit: AuditWriter,
     /// Every "today", due time and shown time (the offices' time zone).
     pub clock: Clock,
+    /// Raised when the app is stopping: jobs stop at their next batch.
+    pub stop: crate::jobs::Stop,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
             keys: Arc::new(keys),
             login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             settings: Arc::new(settings),
+            stop: crate::jobs::Stop::default(),
         }
     }
 

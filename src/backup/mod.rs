@@ -5,6 +5,7 @@
 
 pub mod file;
 pub mod rotation;
+pub mod scratch;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -17,6 +18,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use crate::crypto::Keys;
 use crate::db::{self, Backend, DbConnection};
+use crate::jobs::{Interrupted, Stop};
 use crate::settings::Settings;
 use file::Kind;
 
@@ -83,8 +85,14 @@ pub struct Made {
     pub created_at: NaiveDateTime,
 }
 
-/// Makes an encrypted copy of the database in the backup folder.
-pub fn make(settings: &Settings, keys: &Keys, conn: &mut DbConnection) -> anyhow::Result<Made> {
+/// Makes an encrypted copy of the database in the backup folder. `stop` cuts `pg_dump`
+/// short (the scratch copy goes with it).
+pub fn make(
+    settings: &Settings,
+    keys: &Keys,
+    conn: &mut DbConnection,
+    stop: &Stop,
+) -> anyhow::Result<Made> {
     let key = keys
         .backup_key()
         .context("the key file has no backup key (restart the app once to add one)")?;
@@ -94,10 +102,7 @@ pub fn make(settings: &Settings, keys: &Keys, conn: &mut DbConnection) -> anyhow
         .with_context(|| format!("cannot create the backup folder {}", dir.display()))?;
     let created_at = db::now();
     let name = format!("dossier-{}.backup", created_at.format("%Y%m%d-%H%M%S-%6f"));
-    let scratch = tempfile::Builder::new()
-        .prefix(".making-")
-        .tempdir_in(&dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let scratch = scratch::Folder::new(&dir, ".making-")?;
     let plain = scratch.path().join("copy");
     let (kind, facts) = match conn.backend() {
         Backend::Sqlite => {
@@ -107,7 +112,7 @@ pub fn make(settings: &Settings, keys: &Keys, conn: &mut DbConnection) -> anyhow
                 .map_err(|e| anyhow::anyhow!("cannot open the copy: {e}"))?;
             (Kind::Sqlite, facts(&mut copy)?)
         }
-        Backend::Postgres => dump_postgres(settings, conn, &plain)?,
+        Backend::Postgres => dump_postgres(settings, conn, &plain, stop)?,
     };
     let temp_out = scratch.path().join("sealed");
     file::encrypt(key, kind, &plain, &temp_out)?;
@@ -130,6 +135,7 @@ fn dump_postgres(
     settings: &Settings,
     conn: &mut DbConnection,
     out: &Path,
+    stop: &Stop,
 ) -> anyhow::Result<(Kind, Facts)> {
     let schema = diesel::sql_query("SELECT current_schema() AS name")
         .get_result::<Name>(conn)?
@@ -141,22 +147,17 @@ fn dump_postgres(
             .name;
         let facts = facts(conn)?;
         let output = std::fs::File::create(out)?;
-        let status = Command::new(&settings.backup.pg_dump)
+        let mut command = Command::new(&settings.backup.pg_dump);
+        command
             .arg("--dbname")
             .arg(settings.effective_database_url())
             .args(["--format=plain", "--no-owner", "--no-privileges"])
             .arg(format!("--schema={schema}"))
             .arg(format!("--snapshot={snapshot}"))
-            .stdout(output)
-            .stderr(Stdio::piped())
-            .output()
-            .with_context(|| format!("cannot run {}", settings.backup.pg_dump))?;
-        if !status.status.success() {
-            bail!(
-                "{} failed: {}",
-                settings.backup.pg_dump,
-                String::from_utf8_lossy(&status.stderr).trim()
-            );
+            .stdout(output);
+        let (success, stderr) = run_child(command, &settings.backup.pg_dump, stop)?;
+        if !success {
+            bail!("{} failed: {}", settings.backup.pg_dump, stderr.trim());
         }
         Ok(facts)
     })();
@@ -191,19 +192,19 @@ fn drop_public_schema_creation(dump: &Path) -> anyhow::Result<()> {
 }
 
 /// Restores `backup` into a scratch database and reads its facts back. The scratch copy
-/// is removed whatever happens.
+/// is removed whatever happens (a killed process's, by the next backup: `scratch`);
+/// `stop` cuts the restore short.
 pub fn check(
     settings: &Settings,
     keys: &Keys,
     conn: &mut DbConnection,
     backup: &Path,
+    stop: &Stop,
 ) -> anyhow::Result<Facts> {
     let key = keys
         .backup_key()
         .context("the key file has no backup key")?;
-    let scratch = tempfile::Builder::new()
-        .prefix(".checking-")
-        .tempdir_in(backup.parent().unwrap_or(Path::new(".")))?;
+    let scratch = scratch::Folder::new(backup.parent().unwrap_or(Path::new(".")), ".checking-")?;
     let plain = scratch.path().join("copy");
     let header = file::decrypt(key, backup, &plain)?;
     match header.kind {
@@ -217,20 +218,15 @@ pub fn check(
             facts(&mut copy)
         }
         Kind::Postgres { schema } => {
-            let database = format!("dossier_verify_{:016x}", rand::random::<u64>());
-            conn.batch_execute(&format!("CREATE DATABASE {database}"))?;
+            let database = scratch::create_database(conn)?;
             let result = (|| {
                 let url = other_database(&settings.effective_database_url(), &database, &schema)?;
-                load_sql(settings, &url, &plain)?;
+                load_sql(settings, &url, &plain, stop)?;
                 let mut copy = DbConnection::open(&url)
                     .map_err(|e| anyhow::anyhow!("cannot open the scratch database: {e}"))?;
                 facts(&mut copy)
             })();
-            if let Err(e) =
-                conn.batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-            {
-                tracing::error!(%database, error = %e, "cannot drop the scratch database");
-            }
+            scratch::drop_database(conn, &database);
             result
         }
     }
@@ -263,9 +259,11 @@ fn other_database(url: &str, database: &str, schema: &str) -> anyhow::Result<Str
 }
 
 /// Loads a plain SQL dump with psql into the database at `url`, stopping at the first
-/// error. `pg_trgm` lives in schema public, as the migrations create it.
-pub fn load_sql(settings: &Settings, url: &str, dump: &Path) -> anyhow::Result<()> {
-    let output = Command::new(&settings.backup.psql)
+/// error (or when `stop` is raised). `pg_trgm` lives in schema public, as the migrations
+/// create it.
+pub fn load_sql(settings: &Settings, url: &str, dump: &Path, stop: &Stop) -> anyhow::Result<()> {
+    let mut command = Command::new(&settings.backup.psql);
+    command
         .args([
             "--quiet",
             "--no-psqlrc",
@@ -280,18 +278,48 @@ pub fn load_sql(settings: &Settings, url: &str, dump: &Path) -> anyhow::Result<(
         ])
         .arg("--file")
         .arg(dump)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .with_context(|| format!("cannot run {}", settings.backup.psql))?;
-    if !output.status.success() {
+        .stdout(Stdio::null());
+    let (success, stderr) = run_child(command, &settings.backup.psql, stop)?;
+    if !success {
         bail!(
             "{} could not load the dump: {}",
             settings.backup.psql,
-            String::from_utf8_lossy(&output.stderr).trim()
+            stderr.trim()
         );
     }
     Ok(())
+}
+
+/// Runs `command` to its end and returns whether it succeeded and what it wrote to
+/// stderr; kills it (`Interrupted`) once `stop` is raised: a dump or restore of a large
+/// database takes longer than the app may take to stop.
+fn run_child(mut command: Command, program: &str, stop: &Stop) -> anyhow::Result<(bool, String)> {
+    use std::io::Read;
+    let mut child = command
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {program}"))?;
+    let stderr = child.stderr.take();
+    // Read meanwhile: a child whose stderr pipe is full would wait for ever.
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut stderr) = stderr {
+            let _ = stderr.read_to_string(&mut text);
+        }
+        text
+    });
+    loop {
+        if let Some(status) = child.try_wait()? {
+            let stderr = reader.join().unwrap_or_default();
+            return Ok((status.success(), stderr));
+        }
+        if stop.is_raised() {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Interrupted.into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// Copies a verified backup to the off-site folder (temp name, then rename) and checks

@@ -91,6 +91,7 @@ pub fn run_now(settings: &Settings, job: JobName) -> anyhow::Result<ExitCode> {
         keys: &keys,
         conn: &mut conn,
         clock: settings.clock(),
+        stop: jobs::Stop::default(),
     };
     let instance = jobs::runner::instance_name();
     let finished = jobs::execute(

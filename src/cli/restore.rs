@@ -140,7 +140,7 @@ fn restore_postgres(
         .tempdir_in(settings.data_dir())?;
     let dump = temp.path().join("dump.sql");
     file::decrypt(key, backup_file, &dump)?;
-    backup::load_sql(settings, &url, &dump)
+    backup::load_sql(settings, &url, &dump, &crate::jobs::Stop::default())
 }
 
 fn has_tables(path: &str) -> anyhow::Result<bool> {

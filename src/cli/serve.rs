@@ -7,6 +7,7 @@ use anyhow::Context;
 use crate::app::Application;
 use crate::bootstrap;
 use crate::settings::Settings;
+use crate::shutdown::Signals;
 
 /// The allocator settings the server runs with (see `GLOBAL` in main.rs): freed memory
 /// goes back to the system at once, and memory is committed as it is used rather than
@@ -49,6 +50,8 @@ pub fn restart_with_allocator_settings() {}
 
 pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
     actix_web::rt::System::new().block_on(async move {
+        // Caught from here on: a signal during the start is acted on once it is done.
+        let signals = Signals::install().context("cannot catch SIGTERM and SIGINT")?;
         let bind = settings.bind.clone();
         let database = settings.effective_database_url_redacted();
         let app = Application::build(settings).await?;
@@ -58,9 +61,16 @@ pub fn run(settings: Settings) -> anyhow::Result<ExitCode> {
         let port = app.port();
         let host = bind.rsplit_once(':').map_or(bind.as_str(), |(h, _)| h);
         println!("Dossier: http://{host}:{port}/  (database: {database})");
-        app.run_until_stopped()
+        let all_ended = app
+            .run_until_signalled(signals)
             .await
             .context("server stopped with an error")?;
+        if !all_ended {
+            // The runtime would wait for the job's thread when it is dropped: the run is
+            // marked interrupted and the database closed, so the process may end now.
+            tracing::warn!("stopped with a job still running");
+            std::process::exit(0);
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -23,7 +23,8 @@ pub struct JobRun {
     pub error: String,
 }
 
-/// Inserts the run as `running`. Returns `None` when another run already holds the slot.
+/// Inserts the run as `running`. Returns `None` when another run already holds the slot
+/// (an `interrupted` run does not: its slot may be run again).
 /// Runs outside a transaction: a refused insert must not abort the caller's work.
 pub fn claim(
     conn: &mut DbConnection,
@@ -50,6 +51,7 @@ pub fn claim(
     job_runs::table
         .filter(job_runs::job.eq(job))
         .filter(job_runs::slot.eq(slot))
+        .filter(job_runs::result.ne("interrupted"))
         .select(job_runs::id)
         .first(conn)
         .map(Some)
@@ -73,6 +75,25 @@ pub fn abandon_stale(
         job_runs::finished_at.eq(now()),
         job_runs::result.eq("failed"),
         job_runs::error.eq("abandoned: no end was recorded (the process running it stopped)"),
+    ))
+    .execute(conn)
+}
+
+/// Marks `instance`'s runs still `running` as interrupted: the app is stopping and could
+/// not wait for them to reach their next batch. Returns how many.
+pub fn interrupt_running(conn: &mut DbConnection, instance: &str) -> QueryResult<usize> {
+    diesel::update(
+        job_runs::table
+            .filter(job_runs::instance.eq(instance))
+            .filter(job_runs::result.eq("running")),
+    )
+    .set((
+        job_runs::finished_at.eq(now()),
+        job_runs::result.eq("interrupted"),
+        job_runs::error.eq(
+            "interrupted: the app stopped before the run reached its next batch; \
+             the next run goes on from here",
+        ),
     ))
     .execute(conn)
 }
@@ -107,6 +128,7 @@ pub fn last(conn: &mut DbConnection, job: &str) -> QueryResult<Option<JobRun>> {
 }
 
 /// The latest slot a scheduled (or catch-up) run claimed: what "overdue" is measured from.
+/// An interrupted run leaves its slot to be run again.
 pub fn last_scheduled_slot(
     conn: &mut DbConnection,
     job: &str,
@@ -114,6 +136,7 @@ pub fn last_scheduled_slot(
     job_runs::table
         .filter(job_runs::job.eq(job))
         .filter(job_runs::trigger_kind.ne("manual"))
+        .filter(job_runs::result.ne("interrupted"))
         .select(diesel::dsl::max(job_runs::slot))
         .first(conn)
 }

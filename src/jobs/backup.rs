@@ -2,13 +2,17 @@
 
 use chrono::Duration;
 
-use super::{JobContext, Report};
+use super::{Interrupted, JobContext, Report};
 use crate::backup::{self, rotation};
 use crate::db::{audit_log, backups, now};
 use crate::domain::audit::{Action, Actor, Event};
 
 pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
-    let made = backup::make(ctx.settings, ctx.keys, ctx.conn)?;
+    let stale = backup::scratch::remove_stale(&ctx.settings.backup_dir(), ctx.conn)?;
+    if stale > 0 {
+        report.add("stale_scratch_removed", stale as i64);
+    }
+    let made = backup::make(ctx.settings, ctx.keys, ctx.conn, &ctx.stop)?;
     let name = made
         .path
         .file_name()
@@ -16,7 +20,16 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
         .unwrap_or_default();
     report.say(made.path.display().to_string());
     report.add("bytes", made.size);
-    let verdict = match backup::check(ctx.settings, ctx.keys, ctx.conn, &made.path) {
+    let checked = match ctx.stop.check() {
+        Ok(()) => backup::check(ctx.settings, ctx.keys, ctx.conn, &made.path, &ctx.stop),
+        Err(stopped) => Err(stopped.into()),
+    };
+    if checked.is_err() && ctx.stop.is_raised() {
+        // Made but never checked: not a backup to keep or to list.
+        let _ = std::fs::remove_file(&made.path);
+        return Err(Interrupted.into());
+    }
+    let verdict = match checked {
         Ok(restored) if restored == made.facts => Ok(made.facts.describe()),
         Ok(restored) => Err(format!(
             "the restored copy differs: expected {}, found {}",
@@ -59,6 +72,7 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
     }
     report.say(format!("verified: {detail}"));
     rotate(ctx, report)?;
+    ctx.stop.check()?;
     offsite(ctx, report, id, &made)?;
     Ok(())
 }

@@ -60,7 +60,7 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
         .context("DOSSIER_MAIL_FROM is not a mail address")?;
 
     let mut done = 0;
-    while done < PER_RUN {
+    while done < PER_RUN && !ctx.stop.is_raised() {
         let claimed = delivery::claim_due(ctx.conn, BATCH, Duration::minutes(LEASE_MINUTES))
             .context("claiming due mail")?;
         if claimed.is_empty() {
@@ -81,6 +81,7 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
         report.count("failed"),
         report.count("unknown")
     ));
+    ctx.stop.check()?;
     Ok(())
 }
 
@@ -98,7 +99,8 @@ fn paused(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<bool>
 }
 
 /// Sends a claimed batch. Returns false when the relay could not be reached: the rest
-/// of the batch goes back in line untried and the run stops.
+/// of the batch goes back in line untried and the run stops. So does the rest of the
+/// batch when the app is stopping (each send may wait for the relay's timeout).
 fn deliver_batch(
     ctx: &mut JobContext<'_>,
     report: &mut Report,
@@ -111,8 +113,16 @@ fn deliver_batch(
         let lease_left = mail
             .lease_until
             .map_or(Duration::zero(), |until| until - now());
-        if !reachable || lease_left < Duration::seconds(LEASE_MARGIN_SECONDS) {
-            let next = now() + Duration::minutes(1);
+        if !reachable
+            || ctx.stop.is_raised()
+            || lease_left < Duration::seconds(LEASE_MARGIN_SECONDS)
+        {
+            // Cut off by a stop, a mail is due again at once (the next start sends it).
+            let next = if ctx.stop.is_raised() {
+                now()
+            } else {
+                now() + Duration::minutes(1)
+            };
             settle(ctx, report, mail, &Settled::NotTried(next), "", "not_tried");
             continue;
         }

@@ -1,6 +1,6 @@
 //! The `dormancy` job: customers nobody has talked to move to the review lists.
 
-use super::{JobContext, Report};
+use super::{Interrupted, JobContext, Report};
 use crate::domain::audit::Actor;
 use crate::service::{reviews, Caller};
 
@@ -16,12 +16,16 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
         today,
         ctx.settings.dormant_months,
         ctx.settings.cleanup_months,
+        &|| !ctx.stop.is_raised(),
     )
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     report.add("to_pending_activation", sweep.to_pending);
     report.add("to_cleanup", sweep.to_cleanup);
     for skipped in sweep.skipped {
         report.skip(skipped);
+    }
+    if sweep.interrupted {
+        return Err(Interrupted.into());
     }
     Ok(())
 }

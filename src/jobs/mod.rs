@@ -12,6 +12,7 @@ mod dormancy;
 mod reverify;
 pub mod runner;
 pub mod scheduler;
+pub mod stop;
 
 use std::fmt;
 
@@ -26,6 +27,7 @@ use crate::db::DbConnection;
 use crate::settings::Settings;
 
 pub use runner::{execute, Finished, RunResult, Trigger};
+pub use stop::{Interrupted, Stop};
 
 /// The jobs, by the names the CLI and `/admin/jobs` use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -121,13 +123,15 @@ fn stored(t: DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc().with_nanosecond(0).unwrap_or(t.naive_utc())
 }
 
-/// What a job needs: the settings, the keys, the clock, and one database connection.
+/// What a job needs: the settings, the keys, the clock, one database connection, and the
+/// flag that says the app is stopping (checked between batches).
 pub struct JobContext<'a> {
     pub settings: &'a Settings,
     pub keys: &'a Keys,
     pub conn: &'a mut DbConnection,
     /// Every "today" of a job (thresholds, due dates) comes from it.
     pub clock: Clock,
+    pub stop: Stop,
 }
 
 /// What a run did: counts by name, the rows it skipped and why, and any output a person

@@ -27,6 +27,7 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
     let today = ctx.clock.today();
     let mut after = 0;
     loop {
+        ctx.stop.check()?;
         let batch = reverify_due::batch(ctx.conn, cycles, today, after, BATCH)
             .context("reading the records due for re-verification")?;
         let Some(last) = batch.last() else { break };

@@ -4,6 +4,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use chrono::NaiveDateTime;
 
+use super::stop::Interrupted;
 use super::{run_body, JobContext, JobName, Report};
 use crate::db::{audit_log, job_runs};
 use crate::domain::audit::{Action, Actor, Event};
@@ -35,6 +36,8 @@ pub enum RunResult {
     /// Done, but some rows were skipped (see the report).
     Partial,
     Failed,
+    /// Stopped between two batches because the app was stopping; the next run goes on.
+    Interrupted,
 }
 
 impl RunResult {
@@ -43,6 +46,7 @@ impl RunResult {
             RunResult::Ok => "ok",
             RunResult::Partial => "partial",
             RunResult::Failed => "failed",
+            RunResult::Interrupted => "interrupted",
         }
     }
 }
@@ -87,6 +91,7 @@ pub fn execute(
     let (result, error) = match outcome {
         Ok(Ok(())) if report.skipped.is_empty() => (RunResult::Ok, String::new()),
         Ok(Ok(())) => (RunResult::Partial, report.skipped.join("; ")),
+        Ok(Err(e)) if e.is::<Interrupted>() => (RunResult::Interrupted, e.to_string()),
         Ok(Err(e)) => (RunResult::Failed, format!("{e:#}")),
         Err(panic) => (
             RunResult::Failed,
@@ -121,6 +126,7 @@ pub fn execute(
     )?;
     match result {
         RunResult::Failed => tracing::error!(job = %job, %error, "job failed"),
+        RunResult::Interrupted => tracing::warn!(job = %job, %counts, "job interrupted"),
         _ => tracing::info!(job = %job, result = result.as_str(), %counts, "job finished"),
     }
     Ok(Some(Finished {

@@ -1,5 +1,7 @@
 //! The in-process scheduler: fires each job on its cron schedule (tokio-cron-scheduler)
-//! and, at start, runs once any job whose last slot passed while the app was down.
+//! and, at start, runs once any job whose last slot passed while the app was down (or
+//! whose run was interrupted when it last stopped). Once the app's `Stop` is raised, no
+//! run starts and the running ones stop at their next batch.
 
 use chrono::NaiveDateTime;
 use tokio_cron_scheduler::{Job, JobScheduler};
@@ -8,10 +10,24 @@ use super::{execute, slot_at_or_before, JobContext, JobName, Trigger};
 use crate::db::job_runs;
 use crate::state::AppState;
 
+/// The running scheduler and the name its runs carry in `job_runs.instance`.
+pub struct Scheduler {
+    pub jobs: JobScheduler,
+    pub instance: String,
+}
+
+impl Scheduler {
+    /// Stops firing new runs (the running ones go on until they see the app's `Stop`).
+    pub async fn shutdown(&mut self) -> Result<(), tokio_cron_scheduler::JobSchedulerError> {
+        self.jobs.shutdown().await
+    }
+}
+
 /// Starts the scheduler; it runs until `shutdown` (or the process ends).
-pub async fn start(state: AppState) -> anyhow::Result<JobScheduler> {
+pub async fn start(state: AppState) -> anyhow::Result<Scheduler> {
     let scheduler = JobScheduler::new().await?;
     let instance = super::runner::instance_name();
+    let name = instance.clone();
     for job in JobName::ALL {
         let state = state.clone();
         let instance = instance.clone();
@@ -34,6 +50,9 @@ pub async fn start(state: AppState) -> anyhow::Result<JobScheduler> {
     let catch_up_state = state.clone();
     tokio::spawn(async move {
         for job in JobName::ALL {
+            if catch_up_state.stop.is_raised() {
+                break;
+            }
             run_in_background(
                 catch_up_state.clone(),
                 job,
@@ -43,31 +62,41 @@ pub async fn start(state: AppState) -> anyhow::Result<JobScheduler> {
             .await;
         }
     });
-    Ok(scheduler)
+    Ok(Scheduler {
+        jobs: scheduler,
+        instance: name,
+    })
 }
 
 /// Runs one scheduled or catch-up slot on a blocking thread; errors are logged, never
 /// propagated into the scheduler.
 async fn run_in_background(state: AppState, job: JobName, trigger: Trigger, instance: String) {
-    let outcome = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut conn = state.pool.get()?;
-        let schedule = job.schedule(&state.settings);
-        let Some(slot) = slot_at_or_before(&schedule, state.clock.now(), state.clock.zone()) else {
-            return Ok(());
-        };
-        if trigger == Trigger::CatchUp && !missed(&mut conn, job, slot)? {
-            return Ok(());
-        }
-        let mut ctx = JobContext {
-            settings: &state.settings,
-            keys: &state.keys,
-            conn: &mut conn,
-            clock: state.clock,
-        };
-        execute(&mut ctx, job, slot, trigger, &instance)?;
-        Ok(())
-    })
-    .await;
+    if state.stop.is_raised() {
+        return;
+    }
+    let stop = state.stop.clone();
+    let outcome = stop
+        .spawn_blocking(move || -> anyhow::Result<()> {
+            let mut conn = state.pool.get()?;
+            let schedule = job.schedule(&state.settings);
+            let Some(slot) = slot_at_or_before(&schedule, state.clock.now(), state.clock.zone())
+            else {
+                return Ok(());
+            };
+            if trigger == Trigger::CatchUp && !missed(&mut conn, job, slot)? {
+                return Ok(());
+            }
+            let mut ctx = JobContext {
+                settings: &state.settings,
+                keys: &state.keys,
+                conn: &mut conn,
+                clock: state.clock,
+                stop: state.stop.clone(),
+            };
+            execute(&mut ctx, job, slot, trigger, &instance)?;
+            Ok(())
+        })
+        .await;
     match outcome {
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::error!(job = %job, error = %format!("{e:#}"), "cannot run job"),

@@ -23,6 +23,8 @@ pub struct Sweep {
     pub to_cleanup: i64,
     /// Customers that could not be moved, with why; the sweep went on.
     pub skipped: Vec<String>,
+    /// Stopped between two batches because `go_on` said so; a later sweep goes on.
+    pub interrupted: bool,
 }
 
 /// Moves customers with no interaction for `dormant_months` to pending activation, and
@@ -34,6 +36,7 @@ pub fn sweep(
     today: NaiveDate,
     dormant_months: u32,
     cleanup_months: u32,
+    go_on: &dyn Fn() -> bool,
 ) -> Result<Sweep, AppError> {
     let months_before = |m: u32| today.checked_sub_months(Months::new(m)).unwrap_or(today);
     let dormant_cutoff = months_before(dormant_months);
@@ -49,6 +52,10 @@ pub fn sweep(
     for (from, cutoff, to) in passes {
         let mut after = 0;
         loop {
+            if !go_on() {
+                result.interrupted = true;
+                return Ok(result);
+            }
             let ids = reviews::dormant_ids(conn, from, cutoff, settled_before, after, BATCH)?;
             let Some(&last) = ids.last() else { break };
             after = last;

@@ -82,6 +82,7 @@ async fn two_instances_claiming_the_same_slot_run_it_once(
                 keys: &keys,
                 conn: &mut conn,
                 clock: settings.clock(),
+                stop: Default::default(),
             };
             jobs::execute(
                 &mut ctx,

@@ -256,6 +256,7 @@ fn run_job_at(app: &TestApp, smtp_url: Option<String>, slot: chrono::NaiveDateTi
         keys: &keys,
         conn: &mut conn,
         clock: settings.clock(),
+        stop: Default::default(),
     };
     let finished = dossier::jobs::execute(
         &mut ctx,

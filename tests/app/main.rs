@@ -17,3 +17,4 @@ mod migrations;
 mod pages;
 mod reverify;
 mod reviews;
+mod shutdown;

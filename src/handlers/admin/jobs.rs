@@ -80,6 +80,7 @@ pub async fn run_and_tell(
                 keys: &app.keys,
                 conn: c,
                 clock: app.clock,
+                stop: app.stop.clone(),
             };
             let instance = format!("web:{}", runner::instance_name());
             jobs::execute(&mut ctx, job, crate::db::now(), Trigger::Manual, &instance)

@@ -47,6 +47,7 @@ job-result-running = running
 job-result-ok = ok
 job-result-partial = done, rows skipped
 job-result-failed = failed
+job-result-interrupted = interrupted (goes on at the next run)
 jobs-hint = Each job runs on its schedule, read in the offices' time zone ({ $zone }) like every time shown here. A slot missed while the app was down is run once at the next start.
 jobs-scheduler-off = The scheduler is off in this instance (setting scheduler = false): jobs run only when started by hand or by another instance.
 jobs-name = Job

@@ -47,6 +47,7 @@ job-result-running = 运行中
 job-result-ok = 成功
 job-result-partial = 完成，有跳过的行
 job-result-failed = 失败
+job-result-interrupted = 已中断（下次运行时继续）
 jobs-hint = 每个任务按计划运行，时间以办公地时区（{ $zone }）计，与本系统各页面显示的时间一致。应用停机时错过的时段，在下次启动时补跑一次。
 jobs-scheduler-off = 本实例未启用调度（设置 scheduler = false）：任务只在手动运行或由其他实例运行。
 jobs-name = 任务
