@@ -198,6 +198,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             "/admin/offices/{id}/update",
             need(ManageOffices, post().to(admin::offices::update)),
         )
+        .route(
+            "/admin/communities/{id}/assign",
+            need(ManageOffices, post().to(admin::offices::assign)),
+        )
         // Mail outbox: the list for admins and managers, bodies for managers only
         .route(
             "/admin/outbox",

@@ -81,5 +81,12 @@ pub fn run(settings: Settings, command: ImportCommand) -> anyhow::Result<ExitCod
         "imported {} customers, rejected {}{rejects}, in {seconds:.1} s ({rate:.0} rows/s)",
         summary.imported, summary.rejected
     );
+    if !summary.new_communities.is_empty() {
+        println!(
+            "{} new communities without an office (assign them on /admin/offices; until then only managers without an office see their customers): {}",
+            summary.new_communities.len(),
+            summary.new_communities.join(", ")
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

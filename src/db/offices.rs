@@ -55,7 +55,7 @@ pub fn list_with_communities(conn: &mut DbConnection) -> QueryResult<Vec<OfficeW
         .map(|office| {
             let (mine, rest) = communities
                 .drain(..)
-                .partition(|c| c.office_id == office.id);
+                .partition(|c| c.office_id == Some(office.id));
             communities = rest;
             OfficeWithCommunities {
                 office,

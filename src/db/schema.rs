@@ -12,7 +12,7 @@ diesel::table! {
 diesel::table! {
     communities (id) {
         id -> Integer,
-        office_id -> Integer,
+        office_id -> Nullable<Integer>,
         name -> Text,
         created_at -> Timestamp,
     }

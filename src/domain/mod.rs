@@ -1,6 +1,7 @@
 //! Types, validation and rules: no HTTP, no SQL.
 
 pub mod audit;
+pub mod community;
 pub mod customer;
 pub mod history;
 pub mod office;

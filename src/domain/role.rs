@@ -77,6 +77,8 @@ pub enum Permission {
     DecideCleanup,
     /// The outbox list (recipients masked, no bodies).
     ReadOutbox,
+    /// Filing records under a community no office has yet (an import brought it).
+    ReachUnassignedCommunities,
 }
 
 /// Which role grants which permission. Admin maintains the system and never reads
@@ -102,6 +104,7 @@ const GRANTS: &[(Role, &[Permission])] = &[
             Permission::ReadMailBodies,
             Permission::DecideCleanup,
             Permission::ReadOutbox,
+            Permission::ReachUnassignedCommunities,
         ],
     ),
     (

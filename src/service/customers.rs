@@ -189,6 +189,7 @@ pub fn create(
     let reason = check_reason(reason)?;
     let fields = to_fields(draft, keys, Status::Active.as_str(), None, false);
     write_tx(conn, |c| {
+        super::communities::check_choice(c, caller, &fields.community, None)?;
         let similar = customers::similar(c, &fields, None)?;
         if !similar.is_empty() && !duplicate_ok {
             return Ok(Created::Similar(similar));
@@ -258,6 +259,7 @@ pub fn update(
     let fields = to_fields(draft, keys, &customer.status, Some(customer), keep_id);
     write_tx(conn, |c| {
         let current = customers::find_by_code(c, &customer.code)?.ok_or(AppError::NotFound)?;
+        super::communities::check_choice(c, caller, &fields.community, Some(&current.community))?;
         let current_tags = tags::of_customer(c, current.id)?;
         if current.version != expected_version {
             let differences = history::diff(

@@ -80,7 +80,7 @@ pub fn update(
                 "err-office-name-taken",
             )
         })?;
-        // A community that records still point at cannot be dropped.
+        // A dropped community that records are filed under waits for an office again.
         communities::replace_for_office(c, id, &details.communities).map_err(|e| {
             on_violation(
                 e,

@@ -1,6 +1,7 @@
 use askama::Template;
 
 use super::PageCtx;
+use crate::db::communities::Community;
 use crate::db::offices::{Office, OfficeWithCommunities};
 use crate::db::users::UserWithRoles;
 use crate::domain::office::OfficeInput;
@@ -59,6 +60,23 @@ impl UserFormPage {
 pub struct OfficesPage {
     pub ctx: PageCtx,
     pub offices: Vec<OfficeWithCommunities>,
+    /// Communities an import brought that wait for an office.
+    pub unassigned: Vec<Community>,
+    /// The community whose assignment was refused, what was chosen, and why.
+    pub refused: Option<(i32, String)>,
+    pub errors: FieldErrors,
+}
+
+impl OfficesPage {
+    pub fn is_refused(&self, community: &i32) -> bool {
+        self.refused.as_ref().is_some_and(|(id, _)| id == community)
+    }
+
+    pub fn office_chosen(&self, community: &i32, office: &i32) -> bool {
+        self.refused
+            .as_ref()
+            .is_some_and(|(id, chosen)| id == community && chosen.trim() == office.to_string())
+    }
 }
 
 #[derive(Template)]

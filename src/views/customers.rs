@@ -111,6 +111,8 @@ pub struct FormField {
     pub input_type: &'static str,
     pub placeholder: String,
     pub wide: bool,
+    /// The community select's names (shown as they are, not locale keys).
+    pub names: Vec<String>,
 }
 
 impl FormField {
@@ -119,8 +121,13 @@ impl FormField {
     }
 }
 
-/// The form's fields in order, filled with what was typed.
-pub fn form_fields(input: &CustomerInput, id_placeholder: Option<&str>) -> Vec<FormField> {
+/// The form's fields in order, filled with what was typed. `communities` are those the
+/// user may choose; the typed or stored one is shown too, so that nothing changes unseen.
+pub fn form_fields(
+    input: &CustomerInput,
+    id_placeholder: Option<&str>,
+    communities: &[String],
+) -> Vec<FormField> {
     let text = |name, label, value: &str, required| FormField {
         name,
         label,
@@ -130,6 +137,7 @@ pub fn form_fields(input: &CustomerInput, id_placeholder: Option<&str>) -> Vec<F
         input_type: "text",
         placeholder: String::new(),
         wide: false,
+        names: Vec::new(),
     };
     let choice = |name, label, value: &str, options: Vec<(&'static str, &'static str)>| FormField {
         options,
@@ -170,7 +178,10 @@ pub fn form_fields(input: &CustomerInput, id_placeholder: Option<&str>) -> Vec<F
             input_type: "email",
             ..text("email", "customer-email", &input.email, false)
         },
-        text("community", "customer-community", &input.community, true),
+        FormField {
+            names: with_typed(communities, &input.community),
+            ..text("community", "customer-community", &input.community, true)
+        },
         text("building", "customer-building", &input.building, false),
         text("unit", "customer-unit", &input.unit, false),
         FormField {
@@ -226,6 +237,14 @@ pub fn form_fields(input: &CustomerInput, id_placeholder: Option<&str>) -> Vec<F
             ..text("notes", "customer-notes", &input.notes, false)
         },
     ]
+}
+
+fn with_typed(names: &[String], typed: &str) -> Vec<String> {
+    let mut names = names.to_vec();
+    if !typed.is_empty() && !names.iter().any(|n| n == typed) {
+        names.insert(0, typed.to_string());
+    }
+    names
 }
 
 /// Fields in the form's order, so history and conflicts read like the form.

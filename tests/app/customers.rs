@@ -81,6 +81,10 @@ pub(crate) async fn office_clerk(app: &TestApp, office: &str, community: &str) -
         actor: dossier::domain::audit::Actor::System,
         address: "test".into(),
     };
+    // A community the sample office was given (for users without an office) moves here.
+    app.execute_sql(&format!(
+        "UPDATE communities SET office_id = NULL WHERE name = '{community}'"
+    ));
     let details = dossier::domain::office::OfficeDetails {
         name: office.into(),
         communities: vec![community.into()],

@@ -19,6 +19,11 @@ use reqwest::{Client, Response, StatusCode};
 
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 pub const PASSWORD: &str = "correct-horse-battery";
+/// The community the tests' records are filed under (`customers::person`), and the office
+/// that has it when a test gives it none: a record's community must be one the user may
+/// choose.
+pub const SAMPLE_COMMUNITY: &str = "阳光花园";
+pub const SAMPLE_OFFICE: &str = "测试管理处";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -259,9 +264,50 @@ impl TestApp {
             actor: Actor::System,
             address: "test".into(),
         };
+        if office_id.is_none()
+            && roles
+                .iter()
+                .any(|r| *r == Role::Clerk || *r == Role::Manager)
+        {
+            self.ensure_sample_community();
+        }
         service::users::create(&mut self.conn(), &caller, &details, PASSWORD, false)
             .expect("create user")
             .id
+    }
+
+    /// Gives `SAMPLE_COMMUNITY` to `SAMPLE_OFFICE` unless an office has it already.
+    pub fn ensure_sample_community(&self) {
+        use dossier::db::{communities, offices};
+        let mut conn = self.conn();
+        let known = communities::list(&mut conn).expect("communities");
+        let existing = known.iter().find(|c| c.name == SAMPLE_COMMUNITY);
+        if existing.is_some_and(|c| c.office_id.is_some()) {
+            return;
+        }
+        let caller = Caller {
+            actor: Actor::System,
+            address: "test".into(),
+        };
+        let office = match offices::find_by_name(&mut conn, SAMPLE_OFFICE).expect("office") {
+            Some(office) => office,
+            None => {
+                let details = dossier::domain::office::OfficeDetails {
+                    name: SAMPLE_OFFICE.into(),
+                    communities: Vec::new(),
+                };
+                service::offices::create(&mut conn, &caller, &details).expect("sample office")
+            }
+        };
+        communities::add_unassigned(&mut conn, &[SAMPLE_COMMUNITY.to_string()])
+            .expect("sample community");
+        let id = communities::list(&mut conn)
+            .expect("communities")
+            .into_iter()
+            .find(|c| c.name == SAMPLE_COMMUNITY)
+            .expect("sample community")
+            .id;
+        communities::assign(&mut conn, id, office.id).expect("assign");
     }
 
     /// A new signed-in client for a new user with one role.

@@ -6,18 +6,79 @@ use crate::domain::office::{self, OfficeInput};
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::handlers::caller;
+use crate::service::communities::{self as communities_service, AssignInput};
 use crate::service::offices as service;
 use crate::state::AppState;
 use crate::views::admin::{OfficeFormPage, OfficesPage};
-use crate::views::{render, render_status, see_other, PageCtx};
+use crate::views::{render_status, see_other, PageCtx};
 use crate::web::current_user::CurrentUser;
 use crate::web::form::Form;
 use crate::web::session::{FlashKind, TypedSession};
 
-/// `GET /admin/offices`
+/// `GET /admin/offices`: the offices, and the communities that wait for one.
 pub async fn list(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let offices = state.db(|c| Ok(offices::list_with_communities(c)?)).await?;
-    render(&OfficesPage { ctx, offices })
+    list_page(ctx, &state, None, FieldErrors::default()).await
+}
+
+async fn list_page(
+    ctx: PageCtx,
+    state: &AppState,
+    refused: Option<(i32, String)>,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let (offices, unassigned) = state
+        .db(|c| {
+            Ok((
+                offices::list_with_communities(c)?,
+                communities::unassigned(c)?,
+            ))
+        })
+        .await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = OfficesPage {
+        ctx,
+        offices,
+        unassigned,
+        refused,
+        errors,
+    };
+    render_status(status, &page)
+}
+
+/// `POST /admin/communities/{id}/assign`: a community an import brought gets its office.
+pub async fn assign(
+    req: HttpRequest,
+    ctx: PageCtx,
+    me: CurrentUser,
+    session: TypedSession,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    Form(input): Form<AssignInput>,
+) -> Result<HttpResponse, AppError> {
+    let (id, caller, typed) = (id.into_inner(), caller(&req, &me), input.clone());
+    let assigned = state
+        .db(move |c| communities_service::assign(c, &caller, id, &input))
+        .await;
+    match assigned {
+        Ok((community, office)) => {
+            session.flash(
+                FlashKind::Success,
+                ctx.t_args(
+                    "flash-community-assigned",
+                    &[("community", community), ("office", office)],
+                ),
+            )?;
+            Ok(see_other("/admin/offices"))
+        }
+        Err(AppError::Invalid(errors)) => {
+            list_page(ctx, &state, Some((id, typed.office_id)), errors).await
+        }
+        Err(other) => Err(other),
+    }
 }
 
 fn form_page(

@@ -5,7 +5,8 @@ use serde::Deserialize;
 use super::{load, Code};
 use crate::db::change_reports::{self, ChangeReport};
 use crate::db::customers::Customer;
-use crate::db::tags;
+use crate::db::{communities, tags};
+use crate::domain::community::Reach;
 use crate::domain::customer::{self, CustomerInput};
 use crate::domain::history::Change;
 use crate::domain::validation::FieldErrors;
@@ -40,12 +41,18 @@ struct Form {
     similar: Vec<Customer>,
     conflicts: Vec<Change>,
     report: Option<ChangeReport>,
+    /// The communities this user may choose.
+    communities: Vec<String>,
 }
 
 fn page(ctx: PageCtx, status: StatusCode, form: Form) -> Result<HttpResponse, AppError> {
     let page = FormPage {
         ctx,
-        fields: form_fields(&form.input, form.id_placeholder.as_deref()),
+        fields: form_fields(
+            &form.input,
+            form.id_placeholder.as_deref(),
+            &form.communities,
+        ),
         code: form.code,
         version: form.version,
         reason: form.reason,
@@ -68,18 +75,35 @@ fn blank(code: Option<String>, version: Option<i32>, input: CustomerInput) -> Fo
         similar: Vec::new(),
         conflicts: Vec::new(),
         report: None,
+        communities: Vec::new(),
     }
 }
 
+/// The communities `user` may file a record under, for the form's select.
+async fn choosable(state: &AppState, user: &CurrentUser) -> Result<Vec<String>, AppError> {
+    let reach = Reach::of(user.office_id, &user.roles);
+    state
+        .read(move |c| Ok(communities::choosable(c, reach)?))
+        .await
+}
+
 /// `GET /customers/new`
-pub async fn new(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn new(
+    ctx: PageCtx,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     let input = CustomerInput {
         customer_type: "personal".into(),
         source: "phone".into(),
         first_contact_at: state.clock.today().to_string(),
         ..CustomerInput::default()
     };
-    page(ctx, StatusCode::OK, blank(None, None, input))
+    let form = Form {
+        communities: choosable(&state, &user).await?,
+        ..blank(None, None, input)
+    };
+    page(ctx, StatusCode::OK, form)
 }
 
 /// `POST /customers`: a similar record stops the save once; sending the form again
@@ -96,6 +120,7 @@ pub async fn create(
     let extras: Extras = parse(&body)?;
     let mut form = Form {
         reason: extras.reason.clone(),
+        communities: choosable(&state, &user).await?,
         ..blank(None, None, input.clone())
     };
     let today = state.clock.today();
@@ -225,6 +250,7 @@ pub async fn edit(
     let form = Form {
         id_placeholder: customer.id_number_masked.clone(),
         report,
+        communities: choosable(&state, &user).await?,
         ..blank(
             Some(customer.code.clone()),
             Some(customer.version),
@@ -270,6 +296,7 @@ pub async fn update(
         reason: extras.reason.clone(),
         id_placeholder: customer.id_number_masked.clone(),
         report: report.clone(),
+        communities: choosable(&state, &user).await?,
         ..blank(Some(customer.code.clone()), Some(version), input.clone())
     };
     let draft = match customer::check(&input, state.clock.today()) {

@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
 
+mod communities;
 mod read;
 
+use communities::NewCommunities;
 use read::Good;
 
 use super::Caller;
@@ -71,6 +73,8 @@ pub struct Summary {
     pub imported: usize,
     pub rejected: usize,
     pub rejects_file: Option<PathBuf>,
+    /// Communities no one had, added without an office (admins assign them).
+    pub new_communities: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -220,6 +224,7 @@ fn import_file(
     let phones: HashMap<String, String> = customers::all_phones(conn)?.into_iter().collect();
     let mut summary = Summary::default();
     let mut tag_ids: HashMap<String, i32> = HashMap::new();
+    let mut new_communities = NewCommunities::load(conn)?;
     // One batch waits while another is stored: checking and encrypting (the reading
     // thread) overlap with the database work (this one).
     let (sender, batches) = std::sync::mpsc::sync_channel::<read::Batch>(1);
@@ -237,7 +242,14 @@ fn import_file(
         });
         let mut stored: Result<(), ImportError> = Ok(());
         for batch in batches.iter() {
-            match store(conn, caller, batch.rows, today, &mut tag_ids) {
+            match store(
+                conn,
+                caller,
+                batch.rows,
+                today,
+                &mut tag_ids,
+                &mut new_communities,
+            ) {
                 Ok(count) => summary.imported += count,
                 Err(error) => {
                     stored = Err(error);
@@ -260,6 +272,7 @@ fn import_file(
     stored?;
     let read = read?;
     summary.rejected = read.rejected;
+    summary.new_communities = new_communities.added;
     progress(Progress {
         lines: read.lines,
         bytes: size,
@@ -274,12 +287,18 @@ fn import_file(
     } else {
         summary.rejects_file = Some(rejects_file);
     }
-    let details = format!(
+    let mut details = format!(
         "file {}; imported {}; rejected {}",
         path.display(),
         summary.imported,
         summary.rejected
     );
+    if !summary.new_communities.is_empty() {
+        details.push_str(&format!(
+            "; new communities without an office: {}",
+            summary.new_communities.join(",")
+        ));
+    }
     audit_log::record(
         conn,
         &Event::new(
@@ -300,6 +319,7 @@ fn store(
     batch: Vec<Good>,
     today: NaiveDate,
     tag_ids: &mut HashMap<String, i32>,
+    new_communities: &mut NewCommunities,
 ) -> Result<usize, ImportError> {
     if batch.is_empty() {
         return Ok(0);
@@ -307,6 +327,7 @@ fn store(
     let count = batch.len();
     let reason = "import";
     write_tx(conn, |c| -> Result<(), crate::error::AppError> {
+        new_communities.add_missing(c, batch.iter().map(|g| g.draft.community.as_str()))?;
         // One serial range per customer type for the whole batch.
         let mut next_serial: HashMap<char, i32> = HashMap::new();
         for letter in ['P', 'E', 'V'] {
