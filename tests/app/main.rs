@@ -8,6 +8,7 @@ mod backup;
 mod browser;
 mod bulk_load;
 mod cli;
+mod communities;
 mod customers;
 mod helpers;
 mod jobs;
