@@ -276,28 +276,21 @@ impl TestApp {
             .id
     }
 
-    /// Gives `SAMPLE_COMMUNITY` to `SAMPLE_OFFICE` unless an office has it already.
+    /// Gives `SAMPLE_COMMUNITY` to `SAMPLE_OFFICE` unless an office has it already. Straight
+    /// into the tables: a fixture, not a logged admin action.
     pub fn ensure_sample_community(&self) {
         use dossier::db::{communities, offices};
         let mut conn = self.conn();
         let known = communities::list(&mut conn).expect("communities");
-        let existing = known.iter().find(|c| c.name == SAMPLE_COMMUNITY);
-        if existing.is_some_and(|c| c.office_id.is_some()) {
+        if known
+            .iter()
+            .any(|c| c.name == SAMPLE_COMMUNITY && c.office_id.is_some())
+        {
             return;
         }
-        let caller = Caller {
-            actor: Actor::System,
-            address: "test".into(),
-        };
         let office = match offices::find_by_name(&mut conn, SAMPLE_OFFICE).expect("office") {
             Some(office) => office,
-            None => {
-                let details = dossier::domain::office::OfficeDetails {
-                    name: SAMPLE_OFFICE.into(),
-                    communities: Vec::new(),
-                };
-                service::offices::create(&mut conn, &caller, &details).expect("sample office")
-            }
+            None => offices::create(&mut conn, SAMPLE_OFFICE).expect("sample office"),
         };
         communities::add_unassigned(&mut conn, &[SAMPLE_COMMUNITY.to_string()])
             .expect("sample community");
