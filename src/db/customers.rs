@@ -376,17 +376,21 @@ pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<C
         .optional()
 }
 
-pub fn set_last_interaction(conn: &mut DbConnection, id: i32, on: NaiveDate) -> QueryResult<()> {
-    diesel::update(
-        customers::table.find(id).filter(
-            customers::last_interaction_at
-                .is_null()
-                .or(customers::last_interaction_at.lt(on)),
-        ),
-    )
-    .set(customers::last_interaction_at.eq(on))
-    .execute(conn)
-    .map(drop)
+/// The record as it is now, held until the transaction ends, for a save that checks its
+/// version first. PostgreSQL reads without locking at READ COMMITTED, so two saves of one
+/// version could both see it current and the second would only find out at its UPDATE;
+/// `FOR UPDATE` makes the second wait and then read the first one's version. SQLite's
+/// write transaction (`BEGIN IMMEDIATE`) already holds the whole database.
+pub fn lock(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Customer>> {
+    let query = || customers::table.find(id);
+    match conn {
+        DbConnection::Pg(c) => query()
+            .select(Customer::as_select())
+            .for_update()
+            .first(c)
+            .optional(),
+        DbConnection::Sqlite(c) => query().select(Customer::as_select()).first(c).optional(),
+    }
 }
 
 /// The one- and two-character pieces of a name, lower-cased.

@@ -54,12 +54,44 @@ pub fn to_json(changes: &[Change]) -> String {
     serde_json::to_string(changes).unwrap_or_else(|_| "[]".into())
 }
 
-/// Reads a stored change list; a damaged one reads as no changes (and is logged).
+/// A first version in its compact form: the record's values as one JSON object, empty
+/// ones left out (`{"name":"王伟","phone":"13812345678",…}`), which an import writes for
+/// every record. It reads as the change list from nothing to those values, at half the
+/// bytes.
+pub fn initial_to_json(values: &Snapshot) -> String {
+    let present: BTreeMap<&str, &str> = values
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.as_deref()?)))
+        .collect();
+    serde_json::to_string(&present).unwrap_or_else(|_| "{}".into())
+}
+
+/// Reads a stored change list, or a first version's values (`initial_to_json`); a
+/// damaged one reads as no changes (and is logged).
 pub fn from_json(text: &str) -> Vec<Change> {
-    serde_json::from_str(text).unwrap_or_else(|error| {
+    let read = if text.trim_start().starts_with('{') {
+        serde_json::from_str::<Snapshot>(text).map(|values| diff(&Snapshot::new(), &values))
+    } else {
+        serde_json::from_str(text)
+    };
+    read.unwrap_or_else(|error| {
         tracing::warn!(%error, "unreadable change list in a stored version");
         Vec::new()
     })
+}
+
+/// Replays versions, oldest first, from an empty record: the state after the last one.
+pub fn replay<'a>(versions: impl IntoIterator<Item = &'a [Change]>) -> Snapshot {
+    let mut state = Snapshot::new();
+    for changes in versions {
+        for change in changes {
+            match &change.new {
+                Some(value) => state.insert(change.field.clone(), Some(value.clone())),
+                None => state.remove(&change.field),
+            };
+        }
+    }
+    state
 }
 
 #[cfg(test)]
@@ -102,5 +134,31 @@ mod tests {
         undo(&mut state, &d2);
         assert_eq!(state, v1);
         assert_eq!(from_json(&to_json(&d3)), d3);
+    }
+
+    #[test]
+    fn a_compact_first_version_reads_as_every_value_set_and_replays_to_the_record() {
+        let v1 = snap(&[
+            ("name", Some("王伟")),
+            ("email", None),
+            ("phone", Some("1")),
+        ]);
+        let v2 = snap(&[
+            ("name", Some("王伟")),
+            ("email", Some("w@qq.com")),
+            ("phone", None),
+        ]);
+        let stored = initial_to_json(&v1);
+        assert_eq!(stored, r#"{"name":"王伟","phone":"1"}"#);
+        let first = from_json(&stored);
+        assert_eq!(first, diff(&Snapshot::new(), &v1));
+        let second = diff(&v1, &v2);
+        let present = |s: &Snapshot| -> Snapshot {
+            s.iter()
+                .filter(|(_, v)| v.is_some())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        assert_eq!(replay([first.as_slice(), second.as_slice()]), present(&v2));
     }
 }

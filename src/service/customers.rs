@@ -85,10 +85,13 @@ pub fn to_fields(
     }
 }
 
-/// A record's state as history sees it, keyed by the form's field names.
+/// A record's state as history sees it, keyed by the form's field names. Tags in one
+/// order whatever order they were typed or read in.
 pub fn snapshot(f: &CustomerFields, tags: &[String]) -> Snapshot {
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string());
     let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let mut tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+    tags.sort_unstable();
     [
         ("name", text(&f.name)),
         ("type", text(&f.customer_type)),
@@ -258,7 +261,7 @@ pub fn update(
     ensure_editable(customer)?;
     let fields = to_fields(draft, keys, &customer.status, Some(customer), keep_id);
     write_tx(conn, |c| {
-        let current = customers::find_by_code(c, &customer.code)?.ok_or(AppError::NotFound)?;
+        let current = customers::lock(c, customer.id)?.ok_or(AppError::NotFound)?;
         super::communities::check_choice(c, caller, &fields.community, Some(&current.community))?;
         let current_tags = tags::of_customer(c, current.id)?;
         if current.version != expected_version {
@@ -310,10 +313,17 @@ fn save(
         return Ok(Updated::Unchanged);
     }
     if !customers::update_if_version(c, current, current.version, fields)? {
+        // Not reached while callers hold the row (`customers::lock`); if one does not,
+        // the user still gets both values, never a bare refusal.
         let latest = customers::find_by_code(c, &current.code)?.ok_or(AppError::NotFound)?;
+        let latest_tags = tags::of_customer(c, latest.id)?;
+        let differences = history::diff(
+            &snapshot(&CustomerFields::from(&latest), &latest_tags),
+            &snapshot(fields, new_tags),
+        );
         return Ok(Updated::Conflict {
             current: Box::new(latest),
-            differences: Vec::new(),
+            differences: differences.into_iter().filter(|d| !d.is_hidden()).collect(),
         });
     }
     let version = current.version + 1;
@@ -357,14 +367,17 @@ fn save(
 }
 
 /// Changes stored fields of a record as a new version — a status move, a verification
-/// date — with the reason given. Call inside the write transaction.
+/// date, an interaction's date — with the reason given. The change is made to the record
+/// as it is now (read again and held), whatever `record` was read earlier. Call inside
+/// the write transaction.
 pub fn amend(
     c: &mut DbConnection,
     caller: &Caller,
-    current: &Customer,
+    record: &Customer,
     reason: &str,
     change: impl FnOnce(&mut CustomerFields),
 ) -> Result<Updated, AppError> {
+    let current = &customers::lock(c, record.id)?.ok_or(AppError::NotFound)?;
     let current_tags = tags::of_customer(c, current.id)?;
     let mut fields = CustomerFields::from(current);
     change(&mut fields);
@@ -401,7 +414,7 @@ pub fn restore(
     let reason = check_reason(reason)?;
     ensure_editable(customer)?;
     write_tx(conn, |c| {
-        let current = customers::find_by_code(c, &customer.code)?.ok_or(AppError::NotFound)?;
+        let current = customers::lock(c, customer.id)?.ok_or(AppError::NotFound)?;
         if version < 1 || version >= current.version {
             return Err(AppError::NotFound);
         }
@@ -539,22 +552,23 @@ pub fn log_interaction(
     ensure_editable(customer)?;
     write_tx(conn, |c| {
         interactions::insert(c, customer.id, on, &input.channel, &summary, &caller.actor)?;
-        customers::set_last_interaction(c, customer.id, on)?;
-        // Someone talked to them: a dormant customer is active again.
-        let current = customers::find_by_code(c, &customer.code)?.ok_or(AppError::NotFound)?;
-        if current.status == Status::PendingActivation.as_str()
-            || current.status == Status::Cleanup.as_str()
-        {
-            amend(
-                c,
-                caller,
-                &current,
-                "有新的服务记录 / interaction logged",
-                |f| {
-                    f.status = Status::Active.as_str().to_string();
-                },
-            )?;
-        }
+        // The later date is a change of the record like any other: a version, so that
+        // the history replays to the record as it is (none if the date is not later).
+        let reason = format!(
+            "有新的服务记录 / interaction logged: {} {on}",
+            input.channel
+        );
+        amend(c, caller, customer, &reason, |f| {
+            if f.last_interaction_at.is_none_or(|last| last < on) {
+                f.last_interaction_at = Some(on);
+            }
+            // Someone talked to them: a dormant customer is active again.
+            if f.status == Status::PendingActivation.as_str()
+                || f.status == Status::Cleanup.as_str()
+            {
+                f.status = Status::Active.as_str().to_string();
+            }
+        })?;
         let event = Event::new(
             caller.actor.clone(),
             Action::InteractionLogged,

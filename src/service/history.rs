@@ -1,10 +1,10 @@
 //! A record's history as people read it: every version with the fields it changed.
 //!
-//! An imported record's first version is stored without its field list: its values are
-//! the record's own, and writing them out again as JSON was a third of the bytes an
-//! import wrote (100 MB at 100,000 records) for a page that is rarely opened. It is
-//! worked out here, by undoing the later versions on the record as it is now, which is
-//! also how a restore finds an old state.
+//! An import stores each record's first version in a compact form, its values as one
+//! JSON object (`history::initial_to_json`). Imports made before that stored it without
+//! any field list; such a version is worked out here, by undoing the later versions on
+//! the record as it is now (which is also how a restore finds an old state), and is
+//! only as true as the later versions are complete.
 
 use diesel::QueryResult;
 

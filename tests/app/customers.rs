@@ -625,7 +625,7 @@ pub(crate) fn import_generated(app: &TestApp, options: &[&str]) {
 }
 
 /// `dossier import customers FILE` into `app`, which must succeed.
-fn import_file(app: &TestApp, csv_path: &std::path::Path) {
+pub(crate) fn import_file(app: &TestApp, csv_path: &std::path::Path) {
     let output = app
         .cli()
         .args(["import", "customers"])

@@ -358,8 +358,6 @@ fn store(
         let mut tag_pairs = Vec::new();
         let mut contacts = Vec::with_capacity(rows.len() * 2);
         let mut versions = Vec::with_capacity(rows.len());
-        // Without its field list: service::history works it out when it is read.
-        let no_changes = history::to_json(&[]);
         for ((paths, (_, fields)), &customer_id) in tag_lists.iter().zip(&rows).zip(&ids) {
             for path in paths {
                 let id = match tag_ids.get(path) {
@@ -376,12 +374,14 @@ fn store(
             if let Some(email) = &fields.email {
                 contacts.push((customer_id, "email", email.as_str()));
             }
+            // Every imported value, kept as imported whatever happens to the record.
+            let imported = history::initial_to_json(&super::customers::snapshot(fields, paths));
             versions.push(customer_versions::NewVersion {
                 customer_id,
                 version: 1,
                 actor: &caller.actor,
                 reason,
-                changes: no_changes.clone(),
+                changes: imported,
                 restored_from: None,
                 change_report_id: None,
             });
