@@ -6,7 +6,7 @@ use actix_web::web::{get, post, ServiceConfig};
 use actix_web::Route;
 
 use crate::domain::role::Permission::{self, *};
-use crate::handlers::customers::{activity, form, list, record, tags};
+use crate::handlers::customers::{activity, form, list, record, reports, tags};
 use crate::handlers::{
     account, admin, audit, health, home, lang, login, logout, reverify, reviews,
 };
@@ -89,7 +89,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             "/customers/{code}/contacts/{id}/remove",
             need(EditCustomers, post().to(activity::remove_key_contact)),
         )
-        .route("/changes", need(ReadCustomers, get().to(activity::queue)))
+        .route("/changes", need(ReadCustomers, get().to(reports::queue)))
+        .route(
+            "/changes/{id}/no-change",
+            need(EditCustomers, post().to(reports::close_unchanged)),
+        )
         .route("/tags", need(ReadCustomers, get().to(tags::list)))
         // Re-verification: records the mail cannot reach, verified by phone
         .route(

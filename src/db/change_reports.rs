@@ -22,9 +22,12 @@ pub struct ChangeReport {
     pub applied_at: Option<NaiveDateTime>,
     pub applied_version: Option<i32>,
     pub applied_by: Option<String>,
+    /// Set when the report was closed without an edit ("no change needed"): why. Such a
+    /// report has `applied_at` and `applied_by` and no `applied_version`.
+    pub no_change_reason: Option<String>,
 }
 
-/// An open report with the record it is about, for the queue page.
+/// A report with the record it is about, for the queue page.
 #[derive(Debug, Clone)]
 pub struct OpenReport {
     pub report: ChangeReport,
@@ -97,6 +100,55 @@ pub fn mark_applied(conn: &mut DbConnection, id: i32, version: i32, by: &str) ->
     ))
     .execute(conn)
     .map(drop)
+}
+
+/// Closes an open report without a new version ("no change needed"), with the reason.
+/// False when it was closed already. Call inside the use case's transaction.
+pub fn close_without_change(
+    conn: &mut DbConnection,
+    id: i32,
+    reason: &str,
+    by: &str,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        change_reports::table
+            .find(id)
+            .filter(change_reports::applied_at.is_null()),
+    )
+    .set((
+        change_reports::applied_at.eq(now()),
+        change_reports::applied_by.eq(by),
+        change_reports::no_change_reason.eq(reason),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// The reports closed last (applied as a version or closed as needing no change), the
+/// latest first, within an office if given: the queue's own history.
+pub fn recently_closed(
+    conn: &mut DbConnection,
+    office_id: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<OpenReport>> {
+    let mut query = change_reports::table
+        .inner_join(customers::table)
+        .filter(change_reports::applied_at.is_not_null())
+        .select((ChangeReport::as_select(), customers::code, customers::name))
+        .order((change_reports::applied_at.desc(), change_reports::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(office) = office_id {
+        let names = communities::table
+            .filter(communities::office_id.eq(office))
+            .select(communities::name);
+        query = query.filter(customers::community.eq_any(names));
+    }
+    let rows: Vec<(ChangeReport, String, String)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(report, code, name)| OpenReport { report, code, name })
+        .collect())
 }
 
 /// Open reports, earliest due first (so overdue ones lead), within an office if given.

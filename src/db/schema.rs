@@ -203,6 +203,7 @@ diesel::table! {
         applied_at -> Nullable<Timestamp>,
         applied_version -> Nullable<Integer>,
         applied_by -> Nullable<Text>,
+        no_change_reason -> Nullable<Text>,
     }
 }
 

@@ -59,10 +59,11 @@ pub enum Action {
     BackupCopiedOffsite,
     KeysExported,
     Restored,
+    ChangeClosedUnchanged,
 }
 
 impl Action {
-    pub const ALL: [Action; 45] = [
+    pub const ALL: [Action; 46] = [
         Action::SignIn,
         Action::SignInFailed,
         Action::LockedOut,
@@ -108,6 +109,7 @@ impl Action {
         Action::BackupCopiedOffsite,
         Action::KeysExported,
         Action::Restored,
+        Action::ChangeClosedUnchanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -157,6 +159,7 @@ impl Action {
             Action::BackupCopiedOffsite => "backup_copied_offsite",
             Action::KeysExported => "keys_exported",
             Action::Restored => "restored",
+            Action::ChangeClosedUnchanged => "change_closed_unchanged",
         }
     }
 

@@ -2,6 +2,7 @@
 //! operation-log entry. Handlers call these; these call `domain` rules and `db` queries.
 
 pub mod account;
+pub mod change_reports;
 pub mod communities;
 pub mod customers;
 pub mod history;

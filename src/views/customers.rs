@@ -1,10 +1,10 @@
-//! The customer pages: list/search, form, record, history, and the reported-change queue.
+//! The customer pages: list/search, form, record, history.
 
 use askama::Template;
 use chrono::NaiveDateTime;
 
 use super::PageCtx;
-use crate::db::change_reports::{ChangeReport, OpenReport};
+use crate::db::change_reports::ChangeReport;
 use crate::db::customer_contacts::Contact;
 use crate::db::customers::Customer;
 use crate::db::enterprise_contacts::KeyContact;
@@ -457,21 +457,6 @@ impl HistoryPage {
     pub fn restore_label(&self, version: &i32) -> String {
         self.ctx
             .t_args("customer-restore", &[("version", version.to_string())])
-    }
-}
-
-#[derive(Template)]
-#[template(path = "changes.html")]
-pub struct ChangesPage {
-    pub ctx: PageCtx,
-    pub reports: Vec<OpenReport>,
-    pub can_edit: bool,
-    pub now: NaiveDateTime,
-}
-
-impl ChangesPage {
-    pub fn is_overdue(&self, report: &OpenReport) -> bool {
-        report.report.due_at < self.now
     }
 }
 

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod backups;
+pub mod changes;
 pub mod customers;
 pub mod error;
 pub mod home;

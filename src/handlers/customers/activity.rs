@@ -2,15 +2,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::record::show_page;
 use super::{load, Code};
-use crate::db::change_reports;
-use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::handlers::caller;
 use crate::service::customers::{self as service, InteractionInput, ReportInput};
 use crate::service::key_contacts::{self, KeyContactInput};
 use crate::state::AppState;
-use crate::views::customers::{ChangesPage, RecordForms};
-use crate::views::{render, see_other, PageCtx};
+use crate::views::customers::RecordForms;
+use crate::views::{see_other, PageCtx};
 use crate::web::current_user::CurrentUser;
 use crate::web::form::Form;
 use crate::web::session::{FlashKind, TypedSession};
@@ -101,24 +99,6 @@ pub async fn report_change(
         }
         Err(other) => Err(other),
     }
-}
-
-/// `GET /changes`: open reported changes, earliest due (so overdue) first.
-pub async fn queue(
-    ctx: PageCtx,
-    user: CurrentUser,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    let office = user.office_id;
-    let reports = state
-        .db(move |c| Ok(change_reports::open(c, office, 500)?))
-        .await?;
-    render(&ChangesPage {
-        ctx,
-        reports,
-        can_edit: user.can(Permission::EditCustomers),
-        now: state.clock.now_stored(),
-    })
 }
 
 /// `POST /customers/{code}/contacts`: adds a key contact to an enterprise record.

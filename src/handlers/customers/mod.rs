@@ -5,6 +5,7 @@ pub mod activity;
 pub mod form;
 pub mod list;
 pub mod record;
+pub mod reports;
 pub mod tags;
 
 use actix_web::web;

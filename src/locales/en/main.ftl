@@ -94,6 +94,7 @@ action-backup-rotated = Backup rotated away
 action-backup-copied-offsite = Backup copied off-site
 action-keys-exported = Keys exported
 action-restored = Restored from a backup
+action-change-closed-unchanged = Reported change closed: no change needed
 
 user-new = New user
 user-edit = Edit

@@ -94,6 +94,7 @@ action-backup-rotated = 轮换删除备份
 action-backup-copied-offsite = 备份异地复制
 action-keys-exported = 导出密钥
 action-restored = 从备份恢复
+action-change-closed-unchanged = 变更登记无需修改
 
 user-new = 新建用户
 user-edit = 编辑

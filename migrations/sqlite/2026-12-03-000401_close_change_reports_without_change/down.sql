@@ -1,0 +1,1 @@
+ALTER TABLE change_reports DROP COLUMN no_change_reason;
