@@ -714,13 +714,15 @@ async fn interactions_and_reported_changes_flow_through_the_two_day_queue(
         )
         .await;
     assert!(form.contains("正在处理变更登记") && form.contains("name=\"change_report_id\""));
+    // Version 2: the interaction's later date made one.
+    assert!(form.contains("name=\"version\" value=\"2\""));
     let applied = post(
         &app,
         &clerk,
         &format!("/customers/{code}/update"),
         &[
             ("building", "5".into()),
-            ("version", "1".into()),
+            ("version", "2".into()),
             ("reason", "按变更登记更新楼栋".into()),
             ("change_report_id", report_id.clone()),
         ],
