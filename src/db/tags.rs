@@ -187,6 +187,22 @@ pub fn move_to(conn: &mut DbConnection, tag: &Tag, to: &str) -> QueryResult<()> 
     Ok(())
 }
 
+/// The records that carry `tag` or one of its sub-tags.
+pub fn customers_under(conn: &mut DbConnection, tag: &Tag) -> QueryResult<Vec<i32>> {
+    let prefix = format!("{}/", tag.path);
+    customer_tags::table
+        .inner_join(tags::table)
+        .filter(
+            tags::id.eq(tag.id).or(tags::path
+                .like(format!("{}%", super::customers::escape_like(&prefix)))
+                .escape('\\')),
+        )
+        .select(customer_tags::customer_id)
+        .distinct()
+        .order(customer_tags::customer_id)
+        .load(conn)
+}
+
 /// How many records carry each tag, as (tag id, count).
 pub fn usage(conn: &mut DbConnection) -> QueryResult<Vec<(i32, i64)>> {
     use diesel::dsl::count_star;

@@ -85,13 +85,18 @@ pub fn to_fields(
     }
 }
 
-/// A record's state as history sees it, keyed by the form's field names. Tags in one
-/// order whatever order they were typed or read in.
+/// A record's tags as history sees them: in one order whatever order they were typed or
+/// read in, `;` between them.
+pub fn tags_value(tags: &[String]) -> Option<String> {
+    let mut tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+    tags.sort_unstable();
+    (!tags.is_empty()).then(|| tags.join(";"))
+}
+
+/// A record's state as history sees it, keyed by the form's field names.
 pub fn snapshot(f: &CustomerFields, tags: &[String]) -> Snapshot {
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string());
     let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    let mut tags: Vec<&str> = tags.iter().map(String::as_str).collect();
-    tags.sort_unstable();
     [
         ("name", text(&f.name)),
         ("type", text(&f.customer_type)),
@@ -112,7 +117,7 @@ pub fn snapshot(f: &CustomerFields, tags: &[String]) -> Snapshot {
         ("last_verified_at", date(f.last_verified_at)),
         ("notes", text(&f.notes)),
         ("status", text(&f.status)),
-        ("tags", text(&tags.join(";"))),
+        ("tags", tags_value(tags)),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

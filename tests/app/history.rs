@@ -294,3 +294,37 @@ async fn an_imported_first_version_keeps_the_imported_values_after_unversioned_l
     let first = version_section(&history, 1);
     assert!(first.contains("老客户") && !first.contains("改过"));
 }
+
+#[rstest]
+#[tokio::test]
+async fn moving_a_tag_makes_a_version_of_every_record_that_carries_it(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    let code = create(&app, &clerk, &person("王伟", "13812345678")).await;
+    let tag = dossier::db::tags::find_by_path(&mut app.conn(), "风险/欠费")
+        .unwrap()
+        .unwrap();
+    let manager = app.login_as(Role::Manager).await;
+    let moved = post(
+        &app,
+        &manager,
+        &format!("/tags/{}/move", tag.id),
+        &[("path", "风险/逾期欠费".into())],
+    )
+    .await;
+    assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+    let history = app
+        .get_html(&clerk, &format!("/customers/{code}/history"))
+        .await;
+    let second = version_section(&history, 2);
+    assert!(
+        second.contains("tag moved") && second.contains("风险/逾期欠费"),
+        "{second}"
+    );
+    let (replayed, current) = replayed_and_current(&app, &code);
+    assert_eq!(replayed, current, "the versions replay to the record");
+}
