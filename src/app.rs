@@ -18,7 +18,7 @@ use crate::crypto::Keys;
 use crate::db::{self, DbConnection, DbPool};
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::web::{csrf, current_user, error_pages};
+use crate::web::{csrf, current_user, error_pages, input};
 
 pub const SESSION_COOKIE: &str = "dossier_session";
 const SECRET_KEY_FILE: &str = "secret.key";
@@ -66,6 +66,7 @@ impl Application {
                 .app_data(state.clone())
                 .configure(crate::routes::configure)
                 // Middleware runs from the last added to the first.
+                .wrap(from_fn(input::check_request_line))
                 .wrap(from_fn(csrf::check))
                 .wrap(from_fn(current_user::load))
                 .wrap(from_fn(error_pages::render))

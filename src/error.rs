@@ -20,6 +20,9 @@ pub enum AppError {
     TooManyRequests,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Text holding NUL or another control character no field may store.
+    #[error("control characters in the input")]
+    ControlCharacters,
     /// Form fields that did not pass; the handler shows the form again with them.
     #[error("invalid input")]
     Invalid(crate::domain::validation::FieldErrors),
@@ -45,6 +48,7 @@ impl AppError {
             AppError::Csrf => "err-page-csrf",
             AppError::TooManyRequests => "err-page-too-many",
             AppError::BadRequest(_) | AppError::Invalid(_) => "err-page-bad-request",
+            AppError::ControlCharacters => "err-page-control-characters",
             AppError::Pool(_) => "err-page-unavailable",
             _ => "err-page-internal",
         }
@@ -59,7 +63,7 @@ impl ResponseError for AppError {
             AppError::Archived => StatusCode::CONFLICT,
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::ControlCharacters => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,

@@ -798,6 +798,37 @@ pub fn search(
     Ok((rows, ids.len() as i64))
 }
 
+/// `search` for a search text that is an ID number: the records whose blind index is
+/// `index` (the indexed column; a person has one number, so a handful at most), with the
+/// page's other filters, in the same shape as `search`.
+pub fn search_by_id_number(
+    conn: &mut DbConnection,
+    search: &Search,
+    index: &str,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<(Vec<Customer>, i64)> {
+    let limit = count_cap(page, per_page) + 1;
+    let found: Vec<Customer> = other_filters!(
+        customers::table
+            .filter(customers::id_number_index.eq(index.to_string()))
+            .into_boxed(),
+        search
+    )
+    .select(Customer::as_select())
+    .order(customers::id.desc())
+    .limit(limit)
+    .load(conn)?;
+    let total = found.len() as i64;
+    let skip = usize::try_from((page - 1).max(0) * per_page).unwrap_or(usize::MAX);
+    let rows = found
+        .into_iter()
+        .skip(skip)
+        .take(usize::try_from(per_page).unwrap_or(0))
+        .collect();
+    Ok((rows, total))
+}
+
 /// Records that look like the same customer: same phone, email, ID number, or name and unit.
 pub fn similar(
     conn: &mut DbConnection,

@@ -227,8 +227,10 @@ impl Event {
         }
     }
 
+    /// Free text of the entry. An ID number in it (a search, a reason typed by a clerk)
+    /// is kept masked: auditors and admins read the log, and it is never erased.
     pub fn details(mut self, details: impl Into<String>) -> Event {
-        self.details = details.into();
+        self.details = crate::domain::customer::mask_id_numbers(&details.into());
         self
     }
 }

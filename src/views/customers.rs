@@ -73,9 +73,20 @@ pub struct ListPage {
     pub tags: Vec<String>,
     pub can_edit: bool,
     pub error: Option<String>,
+    /// The ID number searched for, masked, when the search text was one.
+    pub id_searched: Option<String>,
 }
 
 impl ListPage {
+    /// "Found by ID number 4403**********399X" when the search text was one.
+    pub fn id_searched_label(&self) -> Option<String> {
+        let id = self.id_searched.clone()?;
+        Some(
+            self.ctx
+                .t_args("customer-searched-id-number", &[("id", id)]),
+        )
+    }
+
     pub fn is_community(&self, c: &str) -> bool {
         self.query.community == c
     }

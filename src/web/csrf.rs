@@ -29,7 +29,14 @@ pub async fn check(
         .map(str::to_string);
     if provided.is_none() && is_urlencoded_form(&req) {
         // Read the form to find the token, then put the body back for the handler.
-        let body = req.extract::<Bytes>().await?;
+        // Answered, not failed (413 for a body over the limit): see `error_pages`.
+        let body = match req.extract::<Bytes>().await {
+            Ok(body) => body,
+            Err(error) => {
+                let status = actix_web::ResponseError::status_code(error.as_response_error());
+                return Ok(req.into_response(actix_web::HttpResponse::new(status)));
+            }
+        };
         provided = form_field(&body, FIELD);
         req.set_payload(Payload::from(body));
     }

@@ -1,7 +1,7 @@
 //! The signed-in user: loaded once per request by a middleware, then taken by handlers
 //! as an extractor (`user: CurrentUser`).
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -67,29 +67,44 @@ pub fn path_and_query(req: &HttpRequest) -> String {
 pub async fn load(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let skip = req.path().starts_with("/static/") || req.path() == "/healthz";
     let session = TypedSession::of(req.request());
     if let (false, Some(cookie)) = (skip, session.user()) {
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .cloned()
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
-        let idle_limit = (state.settings.session_idle_minutes * 60.0).round() as i64;
-        let user = if now_secs() - cookie.seen > idle_limit {
-            None
-        } else {
-            load_user(&state, cookie).await?
-        };
-        match user {
-            Some(user) => {
-                session.touch(cookie)?;
-                req.extensions_mut().insert(user);
-            }
-            None => session.purge(),
+        // Refusals are answered, not failed, so that the error page and the security
+        // headers apply to them (see `error_pages`).
+        if let Err(error) = remember(&req, &session, cookie).await {
+            return Ok(req.error_response(error));
         }
     }
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Puts the cookie's user in the request's extensions, or ends a session that no
+/// longer stands.
+async fn remember(
+    req: &ServiceRequest,
+    session: &TypedSession,
+    cookie: SessionUser,
+) -> Result<(), AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
+    let idle_limit = (state.settings.session_idle_minutes * 60.0).round() as i64;
+    let user = if now_secs() - cookie.seen > idle_limit {
+        None
+    } else {
+        load_user(&state, cookie).await?
+    };
+    match user {
+        Some(user) => {
+            session.touch(cookie)?;
+            req.extensions_mut().insert(user);
+        }
+        None => session.purge(),
+    }
+    Ok(())
 }
 
 async fn load_user(state: &AppState, cookie: SessionUser) -> Result<Option<CurrentUser>, AppError> {

@@ -16,6 +16,10 @@ pub async fn render(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // A middleware further in must answer its refusals (`req.error_response`), not fail
+    // with them: an `Err` passes every layer out here, the page and the security headers
+    // included, and actix answers it bare. (The request cannot be kept to answer it here:
+    // routing needs the only handle on it.)
     let res = next.call(req).await?;
     let status = res.status();
     // Only bare error responses get a page; one with a body of its own (a form sent back
@@ -57,6 +61,7 @@ fn default_key(status: StatusCode) -> &'static str {
         StatusCode::FORBIDDEN => "err-page-forbidden",
         StatusCode::METHOD_NOT_ALLOWED => "err-page-not-found",
         StatusCode::TOO_MANY_REQUESTS => "err-page-too-many",
+        StatusCode::PAYLOAD_TOO_LARGE => "err-page-too-large",
         StatusCode::SERVICE_UNAVAILABLE => "err-page-unavailable",
         s if s.is_client_error() => "err-page-bad-request",
         _ => "err-page-internal",

@@ -27,15 +27,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
             if body.len() > LIMIT {
                 return Err(AppError::BadRequest("form too large".into()));
             }
-            serde_html_form::from_bytes(&body)
-                .map(Form)
-                .map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))
+            parse(&body).map(Form)
         })
     }
 }
 
 /// Reads an urlencoded body into `T` (for handlers that read one body two ways).
+/// A field holding NUL or another control character refuses the whole form (see `input`).
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    if super::input::has_forbidden_control(body) {
+        return Err(AppError::ControlCharacters);
+    }
     serde_html_form::from_bytes(body)
         .map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))
 }

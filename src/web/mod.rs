@@ -7,6 +7,7 @@ pub mod current_user;
 pub mod error_pages;
 pub mod form;
 pub mod guard;
+pub mod input;
 pub mod session;
 
 use actix_web::HttpRequest;

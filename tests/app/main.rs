@@ -20,4 +20,5 @@ mod migrations;
 mod pages;
 mod reverify;
 mod reviews;
+mod security;
 mod shutdown;

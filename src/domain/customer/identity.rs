@@ -15,7 +15,7 @@ const CREDIT_WEIGHTS: [usize; 17] = [
 ];
 
 /// Upper case, full-width folded, inner spaces dropped: `1101 0119 9003 0700 2x` is typed too.
-fn compact(value: &str) -> String {
+pub(super) fn compact(value: &str) -> String {
     fold_width(value)
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -50,7 +50,7 @@ fn birth_date(id: &str) -> Option<NaiveDate> {
 }
 
 /// The check character of the first 17 digits (which the caller has checked are digits).
-fn resident_id_check_char(first17: &str) -> char {
+pub(super) fn resident_id_check_char(first17: &str) -> char {
     let sum: u32 = first17
         .chars()
         .zip(ID_WEIGHTS)

@@ -4,6 +4,7 @@
 
 mod dates;
 mod email;
+mod id_text;
 mod identity;
 mod input;
 mod kinds;
@@ -15,6 +16,7 @@ mod check_tests;
 
 pub use dates::{parse_date, parse_past_date};
 pub use email::normalize_email;
+pub use id_text::{mask_id_numbers, searched_id_number};
 pub use identity::{check_credit_code, check_resident_id, mask_id_number};
 pub use input::{check, CustomerDraft, CustomerInput};
 pub use kinds::{CustomerType, OccupantRole, Source, Status, UnknownValue};

@@ -2,7 +2,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::db::customers::{self, Search};
 use crate::db::{communities, tags};
-use crate::domain::customer::{CustomerType, Status};
+use crate::domain::customer::{mask_id_numbers, searched_id_number, CustomerType, Status};
 use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::handlers::caller;
@@ -54,7 +54,15 @@ pub async fn list(
     .iter()
     .any(|v| !v.is_empty());
     let caller = caller(&req, &user);
-    let logged_query = serde_urlencoded::to_string(&query).unwrap_or_default();
+    // An ID number is looked up by its blind index and logged masked: neither the log
+    // nor the search path ever holds it as typed.
+    let id_index = searched_id_number(&query.q).map(|id| state.keys.blind_index().of(&id));
+    let query_q = query.q.clone();
+    let logged_query = serde_urlencoded::to_string(ListQuery {
+        q: mask_id_numbers(&query.q),
+        ..query.clone()
+    })
+    .unwrap_or_default();
     let office = user.office_id;
     let search_event = searched.then(|| service::search_event(&caller, &logged_query));
     let audit = state.audit.clone();
@@ -64,8 +72,12 @@ pub async fn list(
             None => Ok(()),
         }
     };
+    let index = id_index.clone();
     let data = state.read(move |c| {
-        let (found, total) = customers::search(c, &search, page, PER_PAGE)?;
+        let (found, total) = match &index {
+            Some(index) => customers::search_by_id_number(c, &search, index, page, PER_PAGE)?,
+            None => customers::search(c, &search, page, PER_PAGE)?,
+        };
         let ids: Vec<i32> = found.iter().map(|f| f.id).collect();
         let tag_pairs = tags::of_customers(c, &ids)?;
         let community_names: Vec<String> = match office {
@@ -125,5 +137,6 @@ pub async fn list(
         communities: community_names,
         tags: all_tags,
         error,
+        id_searched: id_index.is_some().then(|| mask_id_numbers(&query_q)),
     })
 }
