@@ -7,6 +7,9 @@ use super::{now, DbConnection};
 
 /// Set by an admin on `/admin/outbox`: while "true" the worker sends nothing.
 pub const MAIL_PAUSED: &str = "mail_paused";
+/// Set by the deliver-mail job once the raw links of mail queued before links were kept
+/// apart (`personal_link`) are sealed.
+pub const RAW_LINKS_SEALED: &str = "raw_links_sealed";
 
 pub fn get(conn: &mut DbConnection, name: &str) -> QueryResult<Option<String>> {
     app_flags::table

@@ -24,6 +24,9 @@ pub struct NewMail {
     pub recipient: String,
     pub subject: String,
     pub body: String,
+    /// The personal link's token, encrypted with the field key; the body then holds
+    /// `personal_link::PLACEHOLDER` where the link goes (built as the mail is sent).
+    pub link_token_enc: Option<String>,
 }
 
 /// Queues a mail and logs it, inside the caller's transaction. Returns the new row's id,
@@ -39,6 +42,7 @@ pub fn enqueue(conn: &mut DbConnection, mail: &NewMail, actor: &Actor) -> QueryR
         outbox::recipient.eq(&mail.recipient),
         outbox::subject.eq(&mail.subject),
         outbox::body.eq(&mail.body),
+        outbox::link_token_enc.eq(&mail.link_token_enc),
         outbox::state.eq("queued"),
         outbox::next_attempt_at.eq(at),
         outbox::created_at.eq(at),
@@ -91,6 +95,8 @@ pub struct Mail {
     pub last_answer: String,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// See `NewMail::link_token_enc`; cleared once the mail is sent.
+    pub link_token_enc: Option<String>,
 }
 
 /// One row of the outbox list: no body (it holds customer data).
@@ -140,6 +146,46 @@ pub fn page(
     let more = rows.len() as i64 > per_page;
     rows.truncate(per_page as usize);
     Ok((rows, more))
+}
+
+/// Mail whose body still holds a raw personal link (queued before links were kept
+/// apart): (id, state, body).
+pub fn with_raw_links(
+    conn: &mut DbConnection,
+    after: i32,
+    batch: i64,
+) -> QueryResult<Vec<(i32, String, String)>> {
+    outbox::table
+        .filter(outbox::id.gt(after))
+        .filter(outbox::link_token_enc.is_null())
+        .filter(outbox::body.like("%/verify/%"))
+        .order(outbox::id)
+        .limit(batch)
+        .select((outbox::id, outbox::state, outbox::body))
+        .load(conn)
+}
+
+/// Replaces a body holding a raw link by its sealed form and the encrypted token (none
+/// once the mail has left), if the mail is still in the state it was read in.
+pub fn seal_link(
+    conn: &mut DbConnection,
+    id: i32,
+    state: &str,
+    body: &str,
+    link_token_enc: Option<String>,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::state.eq(state))
+            .filter(outbox::link_token_enc.is_null()),
+    )
+    .set((
+        outbox::body.eq(body),
+        outbox::link_token_enc.eq(link_token_enc),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
 }
 
 /// One mail, body included.

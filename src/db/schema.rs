@@ -240,6 +240,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        link_token_enc -> Nullable<Text>,
     }
 }
 

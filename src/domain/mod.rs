@@ -7,6 +7,7 @@ pub mod history;
 pub mod office;
 pub mod outbox;
 pub mod password;
+pub mod personal_link;
 pub mod reverify;
 pub mod role;
 pub mod user;

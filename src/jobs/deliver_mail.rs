@@ -13,7 +13,8 @@ use super::{JobContext, Report};
 use crate::db::outbox::delivery::{self, Settled};
 use crate::db::outbox::{self, Mail};
 use crate::db::{app_flags, now};
-use crate::domain::outbox::backoff;
+use crate::domain::outbox::{backoff, MailState};
+use crate::domain::personal_link::{take_raw_link, verify_link, with_link};
 use crate::mail::send::{send, Outcome, Outgoing};
 use crate::mail::SmtpUrl;
 
@@ -39,6 +40,7 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
             break;
         }
     }
+    seal_raw_links(ctx, report)?;
     let Some(url) = &ctx.settings.smtp_url else {
         let waiting = outbox::count_waiting(ctx.conn)?;
         report.add("waiting_no_smtp", waiting);
@@ -126,13 +128,20 @@ fn deliver_batch(
             settle(ctx, report, mail, &Settled::NotTried(next), "", "not_tried");
             continue;
         }
+        let body = match outgoing_body(ctx, mail) {
+            Ok(body) => body,
+            Err(why) => {
+                settle(ctx, report, mail, &Settled::Failed, &why, "failed");
+                continue;
+            }
+        };
         let outcome = send(
             transport,
             &Outgoing {
                 from,
                 to: &mail.recipient,
                 subject: &mail.subject,
-                body: &mail.body,
+                body: &body,
             },
         );
         let (settled, answer, count) = match outcome {
@@ -147,6 +156,63 @@ fn deliver_batch(
         settle(ctx, report, mail, &settled, &answer, count);
     }
     reachable
+}
+
+/// The body as it leaves, with its personal link built from the encrypted token and the
+/// public URL (see `personal_link`).
+fn outgoing_body(ctx: &JobContext<'_>, mail: &Mail) -> Result<String, String> {
+    let Some(sealed) = &mail.link_token_enc else {
+        return Ok(mail.body.clone());
+    };
+    let token = ctx
+        .keys
+        .cipher()
+        .decrypt(sealed)
+        .map_err(|e| format!("cannot open the personal link: {e}"))?;
+    let link = verify_link(&ctx.settings.public_url, &token);
+    Ok(with_link(&mail.body, &link))
+}
+
+/// Mail queued before links were kept apart holds its link in the body: once, cut it
+/// out, the token encrypted beside it while the mail waits, dropped if it has left.
+fn seal_raw_links(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
+    if app_flags::is_set(ctx.conn, app_flags::RAW_LINKS_SEALED)? {
+        return Ok(());
+    }
+    let mut after = 0;
+    let mut sealed = 0;
+    loop {
+        let rows = outbox::with_raw_links(ctx.conn, after, EXPIRE_BATCH)
+            .context("reading mail with old links")?;
+        let Some((last, _, _)) = rows.last() else {
+            break;
+        };
+        after = *last;
+        for (id, state, body) in &rows {
+            let Some((body, token)) = take_raw_link(body) else {
+                continue;
+            };
+            let waiting = state != MailState::Sent.as_str();
+            let token = waiting.then(|| ctx.keys.cipher().encrypt(&token));
+            if outbox::seal_link(ctx.conn, *id, state, &body, token).context("sealing a link")? {
+                sealed += 1;
+            }
+        }
+    }
+    if sealed > 0 {
+        report.add("links_sealed", sealed);
+    }
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+    match app_flags::set(
+        ctx.conn,
+        app_flags::RAW_LINKS_SEALED,
+        "true",
+        "deliver-mail",
+    ) {
+        // Two workers on a new database set it at once: the other's row says the same.
+        Ok(()) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn retry_or_fail(mail: &Mail, answer: String) -> (Settled, String, &'static str) {

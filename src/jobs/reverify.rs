@@ -8,10 +8,12 @@ use diesel::result::Error as DieselError;
 
 use super::{JobContext, Report};
 use crate::clock::Clock;
+use crate::crypto::Keys;
 use crate::db::customers::Customer;
 use crate::db::outbox::{self, NewMail};
 use crate::db::{reverify_due, verify_tokens, write_tx, DbConnection};
 use crate::domain::audit::Actor;
+use crate::domain::personal_link;
 use crate::domain::reverify::{mail_key, new_token, Cycles};
 use crate::settings::Settings;
 
@@ -42,7 +44,7 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
                 report.add("no_email", 1);
                 continue;
             }
-            match queue_one(ctx.conn, settings, &ctx.clock, customer, email, due) {
+            match queue_one(ctx.conn, settings, &ctx.clock, ctx.keys, customer, email, due) {
                 Ok(true) => report.add("queued", 1),
                 Ok(false) => report.add("already_queued", 1),
                 Err(e) => report.skip(format!("{}: {e}", customer.code)),
@@ -60,6 +62,7 @@ fn queue_one(
     conn: &mut DbConnection,
     settings: &Settings,
     clock: &Clock,
+    keys: &Keys,
     customer: &Customer,
     email: &str,
     due: NaiveDate,
@@ -70,10 +73,6 @@ fn queue_one(
     }
     let (token, hash) = new_token();
     let expires_at = crate::db::now() + Duration::days(i64::from(settings.verify_link_days));
-    let link = format!(
-        "{}/verify/{token}",
-        settings.public_url.trim_end_matches('/')
-    );
     let mail = NewMail {
         kind: "reverify".into(),
         idempotency_key: key,
@@ -81,11 +80,14 @@ fn queue_one(
         customer_code: customer.code.clone(),
         recipient: email.to_string(),
         subject: "请核对您的客户资料 / Please confirm your details".into(),
+        // The link is put in as the mail leaves (`personal_link`): stored, the token is
+        // encrypted and the body holds a placeholder.
         body: body(
             &customer.name,
-            &link,
+            personal_link::PLACEHOLDER,
             &clock.local(expires_at).date_naive().to_string(),
         ),
+        link_token_enc: Some(keys.cipher().encrypt(&token)),
     };
     let outcome = write_tx(conn, |c| {
         verify_tokens::insert(c, &hash, customer.id, &due.to_string(), expires_at)?;

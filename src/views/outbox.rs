@@ -3,6 +3,7 @@ use askama::Template;
 use super::PageCtx;
 use crate::db::outbox::{Listed, Mail};
 use crate::domain::outbox::{mask_answer, mask_recipient, MailState};
+use crate::domain::personal_link::PLACEHOLDER;
 use crate::domain::role::Permission;
 
 /// `?state=&page=` as typed.
@@ -82,6 +83,13 @@ pub struct OutboxMailPage {
 }
 
 impl OutboxMailPage {
+    /// The body as queued: where the personal link goes, a note that it is withheld
+    /// (the link is built only as the mail is sent).
+    pub fn body_shown(&self) -> String {
+        let note = format!("[{}]", self.ctx.t("mail-link-withheld"));
+        self.mail.body.replace(PLACEHOLDER, &note)
+    }
+
     pub fn state_label(&self) -> String {
         match self.mail.state.parse::<MailState>() {
             Ok(state) => self.ctx.t(state.label_key()),

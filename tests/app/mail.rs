@@ -233,6 +233,7 @@ fn queue(app: &TestApp, key: &str, recipient: &str) -> i32 {
         recipient: recipient.into(),
         subject: SUBJECT.into(),
         body: body(CODE),
+        link_token_enc: None,
     };
     let mut conn = app.conn();
     dossier::db::write_tx(&mut conn, |c| outbox::enqueue(c, &mail, &Actor::System))
@@ -837,4 +838,158 @@ async fn a_due_customer_is_mailed_opens_the_link_and_confirms_through_real_smtp(
         .get_result(&mut *app.conn())
         .unwrap();
     assert_eq!(queued, 1);
+}
+
+// ---- personal links are never readable ---------------------------------------------------
+
+/// The encrypted token of the one mail queued, opened with the app's keys.
+fn queued_token(app: &TestApp) -> (i32, String) {
+    let (id, sealed): (i32, Option<String>) = outbox_t::table
+        .select((outbox_t::id, outbox_t::link_token_enc))
+        .first(&mut *app.conn())
+        .expect("one mail");
+    let sealed = sealed.expect("the token is kept encrypted while the mail waits");
+    (
+        id,
+        app.state()
+            .keys
+            .cipher()
+            .decrypt(&sealed)
+            .expect("the field key opens it"),
+    )
+}
+
+fn cli_job(app: &TestApp, job: &str, smtp: &SmtpServer) {
+    let output = app
+        .cli()
+        .args(["job", "run", job])
+        .env("DOSSIER_SMTP_URL", smtp.url())
+        .env("DOSSIER_PUBLIC_URL", &app.address)
+        .output()
+        .expect("cli");
+    assert!(
+        output.status.success(),
+        "{job}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_personal_link_is_readable_nowhere_but_in_the_mail_and_works_once(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let clerk = app.login_as(Role::Clerk).await;
+    let fields = crate::customers::with(
+        crate::customers::person("诸葛链接", "13700000052"),
+        "email",
+        "zhuge.link@example.cn",
+    );
+    crate::customers::create(&app, &clerk, &fields).await;
+    let smtp = SmtpServer::start("250 OK");
+    cli_job(&app, "reverify", &smtp);
+
+    let (id, token) = queued_token(&app);
+    assert_eq!(
+        crate::security::places_holding(&app, &token),
+        Vec::<String>::new(),
+        "queued: the token is in no column"
+    );
+    let manager = app.login_as(Role::Manager).await;
+    let page = app.get_html(&manager, &format!("/admin/outbox/{id}")).await;
+    assert!(
+        !page.contains(&token) && !page.contains("/verify/"),
+        "no link on the outbox page: {page}"
+    );
+    assert!(page.contains("个人链接"), "{page}");
+
+    cli_job(&app, "deliver-mail", &smtp);
+    let mails = smtp.received();
+    assert_eq!(mails.len(), 1);
+    let (_, body) = decoded(&mails[0].data);
+    let link = format!("{}/verify/{token}", app.address);
+    assert!(body.contains(&link), "the mail carries the link: {body}");
+    assert!(!body.contains("{personal-link}"), "{body}");
+
+    let mail = row(&app, id);
+    assert_eq!(mail.state, "sent");
+    assert_eq!(mail.link_token_enc, None, "dropped once sent");
+    assert_eq!(
+        crate::security::places_holding(&app, &token),
+        Vec::<String>::new(),
+        "sent: the token is in no column"
+    );
+    let page = app.get_html(&manager, &format!("/admin/outbox/{id}")).await;
+    assert!(!page.contains(&token) && !page.contains("/verify/"));
+
+    let path = format!("/verify/{token}");
+    let (customer, _) = crate::helpers::new_client();
+    assert!(app.get_html(&customer, &path).await.contains("137****0052"));
+    let confirmed = app
+        .post_form(&customer, &format!("{path}/confirm"), &[])
+        .await;
+    assert_redirect_to(&confirmed, "/verify-thanks/confirmed");
+    let again = app.get(&customer, &path).await;
+    assert_eq!(again.status(), StatusCode::GONE, "a link works once");
+}
+
+#[rstest]
+#[tokio::test]
+async fn mail_queued_with_a_raw_link_before_the_upgrade_is_sealed_and_still_sent_with_it(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let token = "0123456789abcdef".repeat(4);
+    let old = |key: &str, recipient: &str| {
+        let mail = NewMail {
+            kind: "reverify".into(),
+            idempotency_key: key.into(),
+            customer_id: None,
+            customer_code: CODE.into(),
+            recipient: recipient.into(),
+            subject: SUBJECT.into(),
+            body: format!("您好：\n\nhttp://old.example/verify/{token}\n\n谢谢"),
+            link_token_enc: None,
+        };
+        dossier::db::write_tx(&mut app.conn(), |c| {
+            outbox::enqueue(c, &mail, &Actor::System)
+        })
+        .expect("enqueue")
+        .expect("a new mail")
+    };
+    let waiting = old("reverify:old-waiting", RECIPIENT);
+    let sent = old("reverify:old-sent", "li.lei@163.com");
+    app.execute_sql(&format!(
+        "UPDATE outbox SET state = 'sent' WHERE id = {sent}"
+    ));
+
+    let report = run_job(&app, None);
+    assert_eq!(report.count("links_sealed"), 2, "{report:?}");
+    for id in [waiting, sent] {
+        let mail = row(&app, id);
+        assert!(
+            !mail.body.contains(&token) && mail.body.contains("{personal-link}"),
+            "{}",
+            mail.body
+        );
+    }
+    assert!(
+        row(&app, sent).link_token_enc.is_none(),
+        "sent: nothing kept"
+    );
+
+    let smtp = SmtpServer::start("250 OK");
+    run_job(&app, Some(smtp.url()));
+    let mails = smtp.received();
+    assert_eq!(mails.len(), 1);
+    let (_, body) = decoded(&mails[0].data);
+    let public = dossier::settings::Settings::default().public_url;
+    assert!(body.contains(&format!("{public}/verify/{token}")), "{body}");
+    assert!(row(&app, waiting).link_token_enc.is_none());
 }

@@ -3,6 +3,7 @@
 use chrono::{Months, NaiveDate};
 use diesel::prelude::*;
 use dossier::db::schema::{audit_log, customers, outbox, verify_tokens};
+use dossier::domain::personal_link;
 use dossier::domain::role::Role;
 use reqwest::{Client, StatusCode};
 use rstest::rstest;
@@ -77,13 +78,32 @@ fn run_job(app: &TestApp) -> String {
     text
 }
 
-/// (idempotency key, recipient, body) of every queued mail.
+/// (idempotency key, recipient, body) of every queued mail, the body as it will be sent
+/// (the stored one holds a placeholder; the link's token is stored encrypted).
 fn mails(app: &TestApp) -> Vec<(String, String, String)> {
-    outbox::table
+    let rows: Vec<(String, String, String, Option<String>)> = outbox::table
         .order(outbox::id)
-        .select((outbox::idempotency_key, outbox::recipient, outbox::body))
+        .select((
+            outbox::idempotency_key,
+            outbox::recipient,
+            outbox::body,
+            outbox::link_token_enc,
+        ))
         .load(&mut *app.conn())
-        .unwrap()
+        .unwrap();
+    rows.into_iter()
+        .map(|(key, recipient, body, sealed)| {
+            let body = match sealed {
+                Some(sealed) => {
+                    let token = app.state().keys.cipher().decrypt(&sealed).unwrap();
+                    let link = personal_link::verify_link("http://127.0.0.1:8080", &token);
+                    personal_link::with_link(&body, &link)
+                }
+                None => body,
+            };
+            (key, recipient, body)
+        })
+        .collect()
 }
 
 fn token_in(body: &str) -> String {

@@ -23,9 +23,17 @@ pub(crate) fn places_holding(app: &TestApp, needle: &str) -> Vec<String> {
     match app.backend {
         Backend::Sqlite => ["dossier.db", "dossier.db-wal"]
             .into_iter()
+            // Read by another process: closing a descriptor of the database file in this
+            // one would drop the locks of every SQLite connection the test holds on it.
             .filter(|file| {
-                let bytes = std::fs::read(app.data_dir.path().join(file)).unwrap_or_default();
-                bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+                let path = app.data_dir.path().join(file);
+                path.exists()
+                    && std::process::Command::new("grep")
+                        .args(["-q", "-a", "-F", "--", needle])
+                        .arg(&path)
+                        .status()
+                        .expect("grep")
+                        .success()
             })
             .map(str::to_string)
             .collect(),

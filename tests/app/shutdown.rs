@@ -332,6 +332,7 @@ fn queue_mails(db: &Database, n: usize) {
             recipient: format!("r{i:02}@example.com"),
             subject: "请核对您的客户资料".into(),
             body: "body".into(),
+            link_token_enc: None,
         };
         dossier::db::write_tx(&mut conn, |c| outbox::enqueue(c, &mail, &Actor::System))
             .unwrap()

@@ -119,6 +119,8 @@ pub fn settle(
                 .set((
                     outbox::state.eq("sent"),
                     outbox::sent_at.eq(Some(at)),
+                    // The link has left: nothing here opens it any more.
+                    outbox::link_token_enc.eq(None::<String>),
                     outbox::lease_until.eq(none),
                     outbox::last_answer.eq(answer),
                     outbox::updated_at.eq(at),
