@@ -18,7 +18,7 @@ use crate::crypto::Keys;
 use crate::db::{self, DbConnection, DbPool};
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::web::{csrf, current_user, error_pages, input};
+use crate::web::{csrf, current_user, error_pages, input, request_log};
 
 pub const SESSION_COOKIE: &str = "dossier_session";
 const SECRET_KEY_FILE: &str = "secret.key";
@@ -72,7 +72,7 @@ impl Application {
                 .wrap(from_fn(error_pages::render))
                 .wrap(session_middleware(key.clone(), secure))
                 .wrap(security_headers())
-                .wrap(tracing_actix_web::TracingLogger::default())
+                .wrap(tracing_actix_web::TracingLogger::<request_log::MaskedSpans>::new())
         })
         .workers(workers)
         .worker_max_blocking_threads(blocking_threads)
