@@ -44,7 +44,9 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
                 report.add("no_email", 1);
                 continue;
             }
-            match queue_one(ctx.conn, settings, &ctx.clock, ctx.keys, customer, email, due) {
+            match queue_one(
+                ctx.conn, settings, &ctx.clock, ctx.keys, customer, email, due,
+            ) {
                 Ok(true) => report.add("queued", 1),
                 Ok(false) => report.add("already_queued", 1),
                 Err(e) => report.skip(format!("{}: {e}", customer.code)),

@@ -16,11 +16,7 @@ pub struct MaskedSpans;
 impl RootSpanBuilder for MaskedSpans {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let pattern = request.match_pattern();
-        let target = logged_target(
-            request.path(),
-            pattern.as_deref(),
-            request.query_string(),
-        );
+        let target = logged_target(request.path(), pattern.as_deref(), request.query_string());
         let request_id = request
             .extensions()
             .get::<RequestId>()
@@ -88,13 +84,20 @@ mod tests {
             "/customers?q=4403**********399X&type=vip"
         );
         assert_eq!(
-            logged_target("/verify/abc123/confirm", Some("/verify/{token}/confirm"), ""),
+            logged_target(
+                "/verify/abc123/confirm",
+                Some("/verify/{token}/confirm"),
+                ""
+            ),
             "/verify/{token}/confirm"
         );
         assert_eq!(
             logged_target("/customers/P-2026-000042", Some("/customers/{code}"), ""),
             "/customers/P-2026-000042"
         );
-        assert_eq!(logged_target("/customers", None, "q=%E7%8E%8B"), "/customers?q=%E7%8E%8B");
+        assert_eq!(
+            logged_target("/customers", None, "q=%E7%8E%8B"),
+            "/customers?q=%E7%8E%8B"
+        );
     }
 }
