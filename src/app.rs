@@ -194,6 +194,18 @@ pub fn connect(settings: &Settings) -> anyhow::Result<DbConnection> {
     for name in applied {
         tracing::info!(migration = %name, "applied");
     }
+    // Before the indexes are built: deleting is cheaper without them.
+    let removed = crate::service::import::recover::remove_interrupted(&mut conn)
+        .map_err(|e| anyhow::anyhow!("cannot remove an interrupted import: {e}"))?;
+    for import in removed {
+        tracing::warn!(
+            file = %import.file,
+            started_at = %import.started_at,
+            records = import.records,
+            "an import was cut off before it finished: removed the records it had stored \
+             (all or nothing); import the file again"
+        );
+    }
     let built = db::bulk_load::restore(&mut conn, None)
         .map_err(|e| anyhow::anyhow!("cannot build the indexes an import left out: {e}"))?;
     if built > 0 {

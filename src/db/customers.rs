@@ -258,10 +258,12 @@ pub fn update_if_version(
     Ok(updated == 1)
 }
 
-/// Inserts new records with multi-row statements (the import) and returns their ids, in
-/// the order given. Call inside the write transaction that reserved the codes.
+/// Inserts new records with multi-row statements (the import `import_id`) and returns
+/// their ids, in the order given. Call inside the write transaction that reserved the
+/// codes.
 pub fn insert_many(
     conn: &mut DbConnection,
+    import_id: i32,
     rows: &[(String, CustomerFields)],
 ) -> QueryResult<Vec<i32>> {
     use std::collections::HashMap;
@@ -283,6 +285,7 @@ pub fn insert_many(
                 customers::search_text.eq(text.clone()),
                 customers::created_at.eq(at),
                 customers::updated_at.eq(at),
+                customers::import_id.eq(Some(import_id)),
             )
         })
         .collect();

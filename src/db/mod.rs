@@ -15,6 +15,8 @@ pub mod customer_versions;
 pub mod customers;
 pub mod enterprise_contacts;
 pub mod ids_in;
+pub mod import_lock;
+pub mod imports;
 pub mod interactions;
 pub mod job_runs;
 pub mod key_check;

@@ -115,6 +115,7 @@ diesel::table! {
         updated_at -> Timestamp,
         status_changed_at -> Nullable<Timestamp>,
         last_callback_at -> Nullable<Timestamp>,
+        import_id -> Nullable<Integer>,
     }
 }
 
@@ -250,6 +251,19 @@ diesel::table! {
         value -> Text,
         updated_at -> Timestamp,
         updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> Integer,
+        file -> Text,
+        started_by -> Text,
+        started_at -> Timestamp,
+        status -> Text,
+        ended_at -> Nullable<Timestamp>,
+        removed_rows -> Nullable<Integer>,
+        removed_because -> Nullable<Text>,
     }
 }
 

@@ -60,6 +60,7 @@ pub enum Action {
     KeysExported,
     Restored,
     ChangeClosedUnchanged,
+    ImportRemoved,
 }
 
 impl Action {
@@ -110,6 +111,7 @@ impl Action {
         Action::KeysExported,
         Action::Restored,
         Action::ChangeClosedUnchanged,
+        Action::ImportRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -160,6 +162,7 @@ impl Action {
             Action::KeysExported => "keys_exported",
             Action::Restored => "restored",
             Action::ChangeClosedUnchanged => "change_closed_unchanged",
+            Action::ImportRemoved => "import_removed",
         }
     }
 

@@ -10,5 +10,6 @@ pub mod password;
 pub mod personal_link;
 pub mod reverify;
 pub mod role;
+pub mod spreadsheet;
 pub mod user;
 pub mod validation;

@@ -16,7 +16,7 @@ struct Line {
 }
 
 /// Every index and foreign key of the app's tables, as their definitions.
-fn indexes_and_keys(app: &TestApp) -> Vec<String> {
+pub(crate) fn indexes_and_keys(app: &TestApp) -> Vec<String> {
     let mut conn = app.conn();
     let sql = match &*conn {
         DbConnection::Sqlite(_) => {
@@ -38,7 +38,7 @@ fn indexes_and_keys(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-fn deferred_count(app: &TestApp) -> i64 {
+pub(crate) fn deferred_count(app: &TestApp) -> i64 {
     use dossier::db::schema::deferred_indexes;
     deferred_indexes::table
         .count()

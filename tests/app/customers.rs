@@ -602,7 +602,7 @@ async fn one_search_box_finds_names_phone_fragments_units_emails_and_codes(
 }
 
 /// Writes a customer CSV with `../shared/gen_customers.py` and the given options.
-fn generate_customers(out: &std::path::Path, options: &[&str]) {
+pub(crate) fn generate_customers(out: &std::path::Path, options: &[&str]) {
     let generator =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/gen_customers.py");
     let status = std::process::Command::new("python3")

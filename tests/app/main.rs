@@ -13,6 +13,7 @@ mod communities;
 mod customers;
 mod helpers;
 mod history;
+mod import;
 mod jobs;
 mod local_time;
 mod mail;

@@ -95,6 +95,7 @@ action-backup-copied-offsite = Backup copied off-site
 action-keys-exported = Keys exported
 action-restored = Restored from a backup
 action-change-closed-unchanged = Reported change closed: no change needed
+action-import-removed = Unfinished import removed
 
 user-new = New user
 user-edit = Edit

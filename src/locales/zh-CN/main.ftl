@@ -95,6 +95,7 @@ action-backup-copied-offsite = 备份异地复制
 action-keys-exported = 导出密钥
 action-restored = 从备份恢复
 action-change-closed-unchanged = 变更登记无需修改
+action-import-removed = 撤销未完成的导入
 
 user-new = 新建用户
 user-edit = 编辑

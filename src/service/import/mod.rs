@@ -9,15 +9,17 @@ use chrono::{Datelike, NaiveDate};
 
 mod communities;
 mod read;
+pub mod recover;
+mod rejects;
 
 use communities::NewCommunities;
 use read::Good;
+use rejects::Rejects;
 
 use super::Caller;
 use crate::crypto::Keys;
 use crate::db::{
-    audit_log, bulk_load, customer_contacts, customer_versions, customers, tags, write_tx,
-    DbConnection,
+    bulk_load, customer_contacts, customer_versions, customers, tags, write_tx, DbConnection,
 };
 use crate::domain::audit::{Action, Event};
 use crate::domain::history;
@@ -90,6 +92,8 @@ pub enum ImportError {
     Db(#[from] crate::error::AppError),
     #[error("cannot write the rejects file: {0}")]
     Rejects(#[from] csv::Error),
+    #[error(transparent)]
+    Lock(#[from] crate::db::import_lock::LockError),
 }
 
 impl From<diesel::result::Error> for ImportError {
@@ -126,9 +130,25 @@ pub fn customers(
     today: NaiveDate,
     progress: impl FnMut(Progress),
 ) -> Result<Summary, ImportError> {
+    let running = recover::begin(conn, caller, &path.display().to_string())?;
+    let import_id = running.id;
     session_settings(conn, IMPORTING, PG_IMPORTING)?;
     let outcome = defer_indexes_if_empty(conn)
-        .and_then(|()| import_file(conn, caller, keys, path, today, progress));
+        .and_then(|()| import_file(conn, caller, keys, path, today, import_id, progress));
+    // All or nothing. Done before the indexes are built: deleting is cheaper without them.
+    let outcome = match outcome {
+        Ok(summary) => {
+            recover::finish(conn, running, &logged(caller, path, &summary)).map(|()| summary)
+        }
+        Err(error) => {
+            match recover::undo(conn, caller, running, &format!("it failed ({error})")) {
+                Ok(removed) => tracing::info!(removed, "the failed import's records were removed"),
+                // Its process ends soon: the next start removes them.
+                Err(undo) => tracing::error!(%undo, "cannot remove the failed import's records"),
+            }
+            Err(error)
+        }
+    };
     // Also after a failure (whose error is the one to report): the stored batches need
     // their indexes, and the checkpoint folds in what they wrote.
     let rebuilt = bulk_load::restore(conn, helper);
@@ -174,6 +194,7 @@ fn import_file(
     keys: &Keys,
     path: &Path,
     today: NaiveDate,
+    import_id: i32,
     mut progress: impl FnMut(Progress),
 ) -> Result<Summary, ImportError> {
     let read_error = |source| ImportError::Read {
@@ -215,11 +236,7 @@ fn import_file(
         )));
     }
 
-    let rejects_file = rejects_path(path);
-    let mut rejects = csv::Writer::from_path(&rejects_file)?;
-    let mut reject_header = vec!["line", "reason"];
-    reject_header.extend(HEADER);
-    rejects.write_record(&reject_header)?;
+    let mut rejects = Rejects::create(rejects_path(path))?;
 
     let phones: HashMap<String, String> = customers::all_phones(conn)?.into_iter().collect();
     let mut summary = Summary::default();
@@ -245,6 +262,7 @@ fn import_file(
             match store(
                 conn,
                 caller,
+                import_id,
                 batch.rows,
                 today,
                 &mut tag_ids,
@@ -271,22 +289,19 @@ fn import_file(
     });
     stored?;
     let read = read?;
-    summary.rejected = read.rejected;
+    summary.rejected = rejects.count();
     summary.new_communities = new_communities.added;
     progress(Progress {
         lines: read.lines,
         bytes: size,
         total_bytes: size,
     });
-    rejects
-        .flush()
-        .map_err(|e| ImportError::Rejects(e.into()))?;
-    if summary.rejected == 0 {
-        drop(rejects);
-        let _ = std::fs::remove_file(&rejects_file);
-    } else {
-        summary.rejects_file = Some(rejects_file);
-    }
+    summary.rejects_file = rejects.finish()?;
+    Ok(summary)
+}
+
+/// The operation-log entry of an import that finished.
+fn logged(caller: &Caller, path: &Path, summary: &Summary) -> Event {
     let mut details = format!(
         "file {}; imported {}; rejected {}",
         path.display(),
@@ -299,23 +314,20 @@ fn import_file(
             summary.new_communities.join(",")
         ));
     }
-    audit_log::record(
-        conn,
-        &Event::new(
-            caller.actor.clone(),
-            Action::CustomersImported,
-            "customers",
-            &caller.address,
-        )
-        .details(details),
-    )?;
-    Ok(summary)
+    Event::new(
+        caller.actor.clone(),
+        Action::CustomersImported,
+        "customers",
+        &caller.address,
+    )
+    .details(details)
 }
 
 /// Stores a batch in one transaction; returns how many were stored.
 fn store(
     conn: &mut DbConnection,
     caller: &Caller,
+    import_id: i32,
     batch: Vec<Good>,
     today: NaiveDate,
     tag_ids: &mut HashMap<String, i32>,
@@ -354,7 +366,7 @@ fn store(
             rows.push((code, good.fields));
             tag_lists.push(good.draft.tags);
         }
-        let ids = customers::insert_many(c, &rows)?;
+        let ids = customers::insert_many(c, import_id, &rows)?;
         let mut tag_pairs = Vec::new();
         let mut contacts = Vec::with_capacity(rows.len() * 2);
         let mut versions = Vec::with_capacity(rows.len());

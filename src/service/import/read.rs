@@ -3,10 +3,12 @@
 //! encrypting one batch overlaps with storing the one before.
 
 use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
 use std::sync::mpsc::SyncSender;
 
 use chrono::NaiveDate;
 
+use super::rejects::Rejects;
 use super::{ImportError, HEADER};
 use crate::crypto::Keys;
 use crate::db::customers::CustomerFields;
@@ -27,62 +29,55 @@ pub struct Batch {
     pub bytes_read: u64,
 }
 
-/// What the reader saw: rows rejected, and the last line number.
+/// How far the reader got: the last line number.
 pub struct Read {
-    pub rejected: usize,
     pub lines: u64,
 }
 
 /// Reads every record after the header, sending batches of `batch_size` good rows.
 /// Stops early, without an error, when the receiving side has gone (it failed).
-pub fn read_rows<R: std::io::Read>(
+pub fn read_rows<R: io::Read + Seek>(
     reader: &mut csv::Reader<R>,
-    rejects: &mut csv::Writer<std::fs::File>,
+    rejects: &mut Rejects,
     mut phones: HashMap<String, String>,
     keys: &Keys,
     today: NaiveDate,
     batch_size: usize,
     out: SyncSender<Batch>,
 ) -> Result<Read, ImportError> {
-    let mut rejected = 0;
-    let mut line: u64 = 1;
     let mut rows = Vec::with_capacity(batch_size);
     let mut record = csv::ByteRecord::new();
     loop {
         let more = match reader.read_byte_record(&mut record) {
             Ok(more) => more,
             Err(error) => {
-                line += 1;
-                rejected += 1;
-                rejects.write_record([line.to_string(), format!("unreadable CSV row: {error}")])?;
+                let line = reader.position().line();
+                rejects.add(line, &format!("unreadable CSV row: {error}"), [])?;
                 continue_after_error(reader, &error)?;
                 continue;
             }
         };
         if more {
-            line += 1;
-            match to_input(&record).and_then(|input| check(&input, today, &phones)) {
-                Ok(draft) => {
-                    phones.insert(draft.phone.clone(), format!("line {line}"));
-                    let fields = to_fields(&draft, keys, Status::Active.as_str(), None, false);
-                    rows.push(Good { draft, fields });
-                }
-                Err(reason) => {
-                    rejected += 1;
-                    let mut row = vec![line.to_string(), reason];
-                    row.extend(
-                        record
-                            .iter()
-                            .map(|f| String::from_utf8_lossy(f).into_owned()),
-                    );
-                    rejects.write_record(&row)?;
+            // The line the record starts on (the header is line 1): a quoted value may
+            // hold line breaks, so records and lines are not counted alike.
+            let line = record.position().map_or(0, csv::Position::line);
+            if record.len() != HEADER.len() && runs_over_lines(&record) {
+                skip_unclosed_quote(reader, &record, rejects)?;
+            } else {
+                match to_input(&record).and_then(|input| check(&input, today, &phones)) {
+                    Ok(draft) => {
+                        phones.insert(draft.phone.clone(), format!("line {line}"));
+                        let fields = to_fields(&draft, keys, Status::Active.as_str(), None, false);
+                        rows.push(Good { draft, fields });
+                    }
+                    Err(reason) => rejects.add(line, &reason, record.iter())?,
                 }
             }
         }
         if rows.len() >= batch_size || (!more && !rows.is_empty()) {
             let batch = Batch {
                 rows: std::mem::replace(&mut rows, Vec::with_capacity(batch_size)),
-                lines_read: line,
+                lines_read: reader.position().line(),
                 bytes_read: reader.position().byte(),
             };
             if out.send(batch).is_err() {
@@ -94,14 +89,13 @@ pub fn read_rows<R: std::io::Read>(
         }
     }
     Ok(Read {
-        rejected,
-        lines: line,
+        lines: reader.position().line(),
     })
 }
 
 /// An I/O error ends the import; a malformed row (its bytes were consumed) does not.
 fn continue_after_error(
-    reader: &csv::Reader<impl std::io::Read>,
+    reader: &csv::Reader<impl io::Read>,
     error: &csv::Error,
 ) -> Result<(), ImportError> {
     match error.kind() {
@@ -111,6 +105,64 @@ fn continue_after_error(
         ))),
         _ => Ok(()),
     }
+}
+
+/// A line break inside a value: the record ran on over several lines of the file.
+fn runs_over_lines(record: &csv::ByteRecord) -> bool {
+    record
+        .iter()
+        .any(|value| value.contains(&b'\n') || value.contains(&b'\r'))
+}
+
+/// A record with the wrong number of columns that runs over several lines is, nearly
+/// always, a quote opened and never closed: the parser took the lines after it, good
+/// rows among them, into one value up to the next quote or the end of the file. Only its
+/// first line is rejected, and reading goes on at the line after it.
+fn skip_unclosed_quote<R: io::Read + Seek>(
+    reader: &mut csv::Reader<R>,
+    record: &csv::ByteRecord,
+    rejects: &mut Rejects,
+) -> Result<(), ImportError> {
+    let start = record
+        .position()
+        .cloned()
+        .unwrap_or_else(csv::Position::new);
+    let io_error = |error: io::Error| ImportError::Rejects(error.into());
+    let mut first_line = Vec::new();
+    {
+        let file = reader.get_mut();
+        file.seek(SeekFrom::Start(start.byte())).map_err(io_error)?;
+        BufReader::new(file)
+            .read_until(b'\n', &mut first_line)
+            .map_err(io_error)?;
+    }
+    let ran_to = start.line()
+        + record
+            .iter()
+            .map(|value| value.iter().filter(|&&b| b == b'\n').count() as u64)
+            .sum::<u64>();
+    let mut alone = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(first_line.as_slice());
+    let mut columns = csv::ByteRecord::new();
+    alone.read_byte_record(&mut columns)?;
+    rejects.add(
+        start.line(),
+        &format!(
+            "a quote opened on this line is not closed: the row ran on to line {ran_to} \
+             with {} columns instead of {}",
+            record.len(),
+            HEADER.len()
+        ),
+        columns.iter(),
+    )?;
+    let mut next = csv::Position::new();
+    next.set_byte(start.byte() + first_line.len() as u64)
+        .set_line(start.line() + 1)
+        .set_record(start.record() + 1);
+    reader.seek(next)?;
+    Ok(())
 }
 
 /// One CSV row as the form's input. Broken UTF-8 or a wrong column count is a reason.

@@ -1,0 +1,2 @@
+ALTER TABLE customers DROP COLUMN import_id;
+DROP TABLE imports;
