@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use anyhow::Context;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -66,7 +67,14 @@ pub fn run(settings: Settings, command: ImportCommand) -> anyhow::Result<ExitCod
                 bar.set_message(at.lines.saturating_sub(1).to_string());
             }
         },
-    )?;
+    )
+    // All or nothing: what a failed import stored is gone (or goes at the next start).
+    .with_context(|| {
+        format!(
+            "the import of {} stopped; none of its rows were kept",
+            file.display()
+        )
+    })?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -132,10 +132,10 @@ pub fn customers(
 ) -> Result<Summary, ImportError> {
     let running = recover::begin(conn, caller, &path.display().to_string())?;
     let import_id = running.id;
-    session_settings(conn, IMPORTING, PG_IMPORTING)?;
-    let outcome = defer_indexes_if_empty(conn)
+    let outcome = session_settings(conn, IMPORTING, PG_IMPORTING)
+        .and_then(|()| defer_indexes_if_empty(conn))
         .and_then(|()| import_file(conn, caller, keys, path, today, import_id, progress));
-    // All or nothing. Done before the indexes are built: deleting is cheaper without them.
+    // All or nothing. Before the indexes are built: deleting is cheaper without them.
     let outcome = match outcome {
         Ok(summary) => {
             recover::finish(conn, running, &logged(caller, path, &summary)).map(|()| summary)
@@ -149,8 +149,8 @@ pub fn customers(
             Err(error)
         }
     };
-    // Also after a failure (whose error is the one to report): the stored batches need
-    // their indexes, and the checkpoint folds in what they wrote.
+    // Also after a failure (whose error is the one to report): the indexes left out come
+    // back, and the checkpoint folds in what was written.
     let rebuilt = bulk_load::restore(conn, helper);
     // After the indexes: PostgreSQL's ANALYZE gathers statistics for expression indexes.
     // Worth it after a bulk load only: it rewrites the whole FTS index (3 s at 1M

@@ -127,7 +127,9 @@ fn skip_unclosed_quote<R: io::Read + Seek>(
         .position()
         .cloned()
         .unwrap_or_else(csv::Position::new);
-    let io_error = |error: io::Error| ImportError::Rejects(error.into());
+    let io_error = |error: io::Error| {
+        ImportError::Format(format!("reading stopped at byte {}: {error}", start.byte()))
+    };
     let mut first_line = Vec::new();
     {
         let file = reader.get_mut();
@@ -146,7 +148,9 @@ fn skip_unclosed_quote<R: io::Read + Seek>(
         .flexible(true)
         .from_reader(first_line.as_slice());
     let mut columns = csv::ByteRecord::new();
-    alone.read_byte_record(&mut columns)?;
+    alone
+        .read_byte_record(&mut columns)
+        .map_err(|error| io_error(error.into()))?;
     rejects.add(
         start.line(),
         &format!(
