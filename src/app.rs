@@ -200,7 +200,7 @@ pub fn connect(settings: &Settings) -> anyhow::Result<DbConnection> {
     for import in removed {
         tracing::warn!(
             file = %import.file,
-            started_at = %import.started_at,
+            started_at = %import.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
             records = import.records,
             "an import was cut off before it finished: removed the records it had stored \
              (all or nothing); import the file again"

@@ -79,8 +79,10 @@ fn remove(
 ) -> diesel::QueryResult<usize> {
     let removed = imports::remove_records(conn, import.id, why)?;
     let details = format!(
-        "file {}; started {} by {}; {why}: removed the {removed} records it had stored",
-        import.file, import.started_at, import.started_by
+        "file {}; started {} UTC by {}; {why}: removed the {removed} records it had stored",
+        import.file,
+        import.started_at.format("%Y-%m-%d %H:%M:%S"),
+        import.started_by
     );
     audit_log::append(
         conn,
