@@ -64,7 +64,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 46] = [
+    pub const ALL: [Action; 47] = [
         Action::SignIn,
         Action::SignInFailed,
         Action::LockedOut,
