@@ -41,6 +41,9 @@ pub struct Settings {
     /// Re-verification cycle in months, for personal and enterprise customers and for VIPs.
     pub reverify_months: u32,
     pub reverify_months_vip: u32,
+    /// The most re-verification mails one run queues (a first import's backlog is spread
+    /// over the days that follow, longest overdue first).
+    pub reverify_daily_limit: u32,
     /// How long a re-verification link stays valid.
     pub verify_link_days: u32,
     /// No interaction for this long: pending activation (call back).
@@ -127,6 +130,7 @@ impl Default for Settings {
             scheduler: true,
             reverify_months: 12,
             reverify_months_vip: 6,
+            reverify_daily_limit: 300,
             verify_link_days: 14,
             dormant_months: 6,
             cleanup_months: 24,
@@ -246,7 +250,7 @@ impl Settings {
                 "must be between 0.01 and 1440",
             ));
         }
-        let ranges: [(&'static str, u32, u32, u32); 13] = [
+        let ranges: [(&'static str, u32, u32, u32); 14] = [
             ("lockout_threshold", self.lockout_threshold, 1, 100),
             ("lockout_seconds", self.lockout_seconds, 1, 24 * 3600),
             (
@@ -259,6 +263,12 @@ impl Settings {
             ("audit_page_size", self.audit_page_size, 10, 1000),
             ("reverify_months", self.reverify_months, 1, 120),
             ("reverify_months_vip", self.reverify_months_vip, 1, 120),
+            (
+                "reverify_daily_limit",
+                self.reverify_daily_limit,
+                1,
+                1_000_000,
+            ),
             ("verify_link_days", self.verify_link_days, 1, 365),
             ("dormant_months", self.dormant_months, 1, 120),
             ("cleanup_months", self.cleanup_months, 24, 36),

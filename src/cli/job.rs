@@ -79,6 +79,17 @@ fn list(settings: &Settings) -> anyhow::Result<ExitCode> {
             note.trim_end()
         );
     }
+    let backlog = jobs::reverify::backlog_now(&mut conn, settings, &clock)?;
+    println!();
+    match backlog.clears_on {
+        Some(day) if backlog.waiting > 0 => println!(
+            "reverify backlog: {waiting} due, not yet queued (at most {per_day} a day); clears on {day}\n\
+             复核待发积压：{waiting} 位客户已到期、尚未排队（每天最多 {per_day} 封），预计 {day} 发完",
+            waiting = backlog.waiting,
+            per_day = backlog.per_day,
+        ),
+        _ => println!("reverify backlog: none\n复核待发积压：无"),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

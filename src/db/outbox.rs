@@ -78,6 +78,79 @@ pub fn enqueue(conn: &mut DbConnection, mail: &NewMail, actor: &Actor) -> QueryR
     Ok(Some(id))
 }
 
+/// `enqueue` for many mails in a few statements (a job's batch): the rows in one multi-row
+/// INSERT that skips keys queued before, and their log entries in one append. Returns the
+/// idempotency keys that were queued now.
+pub fn enqueue_many(
+    conn: &mut DbConnection,
+    mails: &[NewMail],
+    actor: &Actor,
+) -> QueryResult<Vec<String>> {
+    if mails.is_empty() {
+        return Ok(Vec::new());
+    }
+    let at = now();
+    let values: Vec<_> = mails
+        .iter()
+        .map(|mail| {
+            (
+                outbox::idempotency_key.eq(&mail.idempotency_key),
+                outbox::kind.eq(&mail.kind),
+                outbox::customer_id.eq(mail.customer_id),
+                outbox::customer_code.eq(&mail.customer_code),
+                outbox::recipient.eq(&mail.recipient),
+                outbox::subject.eq(&mail.subject),
+                outbox::body.eq(&mail.body),
+                outbox::link_token_enc.eq(&mail.link_token_enc),
+                outbox::state.eq("queued"),
+                outbox::next_attempt_at.eq(at),
+                outbox::created_at.eq(at),
+                outbox::updated_at.eq(at),
+            )
+        })
+        .collect();
+    let returned = (outbox::id, outbox::idempotency_key);
+    let mut queued: Vec<(i32, String)> = Vec::with_capacity(mails.len());
+    // 12 values a row: well under SQLite's limit of bound values per statement.
+    for chunk in values.chunks(super::ROWS_PER_INSERT) {
+        let rows: Vec<(i32, String)> = match conn {
+            DbConnection::Pg(c) => diesel::insert_into(outbox::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .returning(returned)
+                .get_results(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(outbox::table)
+                .values(chunk)
+                .returning(returned)
+                .get_results(c)?,
+        };
+        queued.extend(rows);
+    }
+    // RETURNING gives no order: the log follows the order of the mails.
+    queued.sort_unstable_by_key(|(id, _)| *id);
+    let code_of: std::collections::HashMap<&str, &NewMail> = mails
+        .iter()
+        .map(|m| (m.idempotency_key.as_str(), m))
+        .collect();
+    let events: Vec<Event> = queued
+        .iter()
+        .filter_map(|(id, key)| {
+            let mail = code_of.get(key.as_str())?;
+            Some(
+                Event::new(
+                    actor.clone(),
+                    Action::MailQueued,
+                    format!("mail:{id}"),
+                    "scheduler",
+                )
+                .details(format!("{} {}", mail.kind, mail.customer_code)),
+            )
+        })
+        .collect();
+    audit_log::append_many(conn, &events)?;
+    Ok(queued.into_iter().map(|(_, key)| key).collect())
+}
+
 /// One outbox row, body included: for the worker and for a manager reading one mail.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]

@@ -109,3 +109,105 @@ pub fn call_list(
         .load(conn)?;
     Ok((rows, total))
 }
+
+/// The columns a re-verification mail needs.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = customers)]
+pub struct DueRecord {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub customer_type: String,
+    pub first_contact_at: NaiveDate,
+    pub last_verified_at: Option<NaiveDate>,
+}
+
+/// The due date of a record's current cycle as `YYYY-MM-DD`, in SQL: its last verification
+/// (else first contact) plus its cycle, a day past the end of a month falling back to the
+/// month's last day as chrono's `checked_add_months` does (`Cycles::due_date`), so that
+/// the text equals the date in the mail's idempotency key (`mail_key`).
+fn due_date_sql(backend: Backend, cycles: Cycles) -> String {
+    let base = "COALESCE(customers.last_verified_at, customers.first_contact_at)";
+    // Whole numbers from the settings, never user input.
+    let (vip, other) = (cycles.vip_months, cycles.months);
+    match backend {
+        // 'floor' (SQLite 3.46+) clamps to the month's end; the default rolls over.
+        Backend::Sqlite => format!(
+            "date({base}, CASE WHEN customers.customer_type = 'vip' THEN '+{vip} months' \
+             ELSE '+{other} months' END, 'floor')"
+        ),
+        Backend::Postgres => format!(
+            "to_char({base} + CASE WHEN customers.customer_type = 'vip' \
+             THEN interval '{vip} months' ELSE interval '{other} months' END, 'YYYY-MM-DD')"
+        ),
+    }
+}
+
+/// Due records with an email whose mail for this cycle is (`queued`) or is not yet in the
+/// outbox, found by its idempotency key.
+fn with_email<'a>(backend: Backend, cycles: Cycles, today: NaiveDate, queued: bool) -> Boxed<'a> {
+    let not = if queued { "" } else { "NOT " };
+    due(cycles, today).filter(sql::<Bool>(&format!(
+        "customers.email IS NOT NULL AND TRIM(customers.email) <> '' AND {not}EXISTS (\
+           SELECT 1 FROM outbox o WHERE o.idempotency_key = \
+           'reverify:' || customers.code || ':' || {})",
+        due_date_sql(backend, cycles)
+    )))
+}
+
+/// Up to `limit` due records whose mail is not yet queued, longest overdue first (the
+/// earliest due date), VIPs first among those due the same day.
+pub fn next_to_queue(
+    conn: &mut DbConnection,
+    cycles: Cycles,
+    today: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<DueRecord>> {
+    let backend = conn.backend();
+    with_email(backend, cycles, today, false)
+        .order(sql::<Text>(&due_date_sql(backend, cycles)))
+        .then_order_by(sql::<Bool>("customers.customer_type = 'vip'").desc())
+        .then_order_by(customers::id)
+        .limit(limit)
+        .select(DueRecord::as_select())
+        .load(conn)
+}
+
+/// How many due records the job has still to mail (the backlog a daily limit leaves).
+pub fn not_yet_queued(
+    conn: &mut DbConnection,
+    cycles: Cycles,
+    today: NaiveDate,
+) -> QueryResult<i64> {
+    let backend = conn.backend();
+    with_email(backend, cycles, today, false)
+        .count()
+        .get_result(conn)
+}
+
+/// How many due records have this cycle's mail queued already.
+pub fn already_queued(
+    conn: &mut DbConnection,
+    cycles: Cycles,
+    today: NaiveDate,
+) -> QueryResult<i64> {
+    let backend = conn.backend();
+    with_email(backend, cycles, today, true)
+        .count()
+        .get_result(conn)
+}
+
+/// How many due records have no email (they are on the call list).
+pub fn without_email(
+    conn: &mut DbConnection,
+    cycles: Cycles,
+    today: NaiveDate,
+) -> QueryResult<i64> {
+    due(cycles, today)
+        .filter(sql::<Bool>(
+            "(customers.email IS NULL OR TRIM(customers.email) = '')",
+        ))
+        .count()
+        .get_result(conn)
+}

@@ -7,20 +7,21 @@ use diesel::prelude::*;
 use super::schema::{cleanup_decisions, communities, customers, legal_reviews};
 use super::{now, DbConnection};
 
-/// Customers (ids ascending, after `after_id`) in one of `statuses` whose last contact —
-/// the last interaction, else the first contact — was before `contact_before`, and whose
-/// status has not changed since `settled_before` (a "keep" decision holds a while).
-pub fn dormant_ids(
+/// Moves up to `limit` customers (lowest ids first) from status `from` to `to` in one
+/// statement: those whose last contact — the last interaction, else the first contact —
+/// was before `contact_before`, and whose status has not changed since `settled_before`
+/// (a "keep" decision holds a while). Raises their version and returns each one's id,
+/// code and new version, for the history rows and log entries of the same transaction.
+pub fn move_dormant(
     conn: &mut DbConnection,
-    statuses: &[&str],
+    from: &str,
+    to: &str,
     contact_before: NaiveDate,
     settled_before: NaiveDateTime,
-    after_id: i32,
     limit: i64,
-) -> QueryResult<Vec<i32>> {
-    customers::table
-        .filter(customers::id.gt(after_id))
-        .filter(customers::status.eq_any(statuses))
+) -> QueryResult<Vec<(i32, String, i32)>> {
+    let chosen: Vec<i32> = customers::table
+        .filter(customers::status.eq(from.to_string()))
         .filter(
             customers::last_interaction_at
                 .lt(contact_before)
@@ -36,7 +37,27 @@ pub fn dormant_ids(
         .order(customers::id)
         .limit(limit)
         .select(customers::id)
-        .load(conn)
+        .load(conn)?;
+    let at = now();
+    // The status again: a record saved since the SELECT (PostgreSQL) keeps its own.
+    let update = diesel::update(
+        customers::table
+            .filter(customers::id.eq_any(&chosen))
+            .filter(customers::status.eq(from.to_string())),
+    )
+    .set((
+        customers::status.eq(to.to_string()),
+        customers::version.eq(customers::version + 1),
+        customers::updated_at.eq(at),
+        customers::status_changed_at.eq(at),
+    ))
+    .returning((customers::id, customers::code, customers::version));
+    let mut moved: Vec<(i32, String, i32)> = match conn {
+        DbConnection::Pg(c) => update.get_results(c)?,
+        DbConnection::Sqlite(c) => update.get_results(c)?,
+    };
+    moved.sort_unstable_by_key(|(id, _, _)| *id);
+    Ok(moved)
 }
 
 /// One customer of a review list.

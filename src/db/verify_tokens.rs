@@ -47,6 +47,32 @@ pub fn insert(
         .map(drop)
 }
 
+/// A new link for each `(token hash, customer id, cycle)`, in multi-row INSERTs. Call
+/// inside the transaction that queues their mails.
+pub fn insert_many(
+    conn: &mut DbConnection,
+    links: &[(String, i32, String)],
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
+    let at = now();
+    let rows: Vec<_> = links
+        .iter()
+        .map(|(hash, customer_id, cycle)| {
+            (
+                verify_tokens::token_hash.eq(hash),
+                verify_tokens::customer_id.eq(*customer_id),
+                verify_tokens::cycle.eq(cycle),
+                verify_tokens::created_at.eq(at),
+                verify_tokens::expires_at.eq(expires_at),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(super::ROWS_PER_INSERT) {
+        super::insert_rows!(conn, verify_tokens::table, chunk)?;
+    }
+    Ok(())
+}
+
 pub fn find_by_hash(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<VerifyToken>> {
     verify_tokens::table
         .filter(verify_tokens::token_hash.eq(token_hash))

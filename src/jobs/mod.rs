@@ -9,7 +9,7 @@
 mod backup;
 mod deliver_mail;
 mod dormancy;
-mod reverify;
+pub mod reverify;
 pub mod runner;
 pub mod scheduler;
 pub mod stop;

@@ -1,117 +1,195 @@
 //! The `reverify` job (复核): for each record past its cycle, one mail per cycle with a
-//! personal link. The link's token and the mail are written in one transaction; a mail
-//! already queued for the cycle (same idempotency key) leaves no second token behind.
+//! personal link. A run queues at most `reverify_daily_limit` mails, the longest overdue
+//! first, so that the backlog of a first import goes out over the days that follow; the
+//! jobs page and `dossier job list` show what is left and when it will be gone.
+//!
+//! Each batch's links, mails and log entries are written in one transaction of a few
+//! statements; a mail already queued for the cycle (same idempotency key) leaves no
+//! second link behind.
 
 use anyhow::Context;
-use chrono::{Duration, NaiveDate};
-use diesel::result::Error as DieselError;
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::result::QueryResult;
 
 use super::{JobContext, Report};
 use crate::clock::Clock;
 use crate::crypto::Keys;
-use crate::db::customers::Customer;
 use crate::db::outbox::{self, NewMail};
-use crate::db::{reverify_due, verify_tokens, write_tx, DbConnection};
+use crate::db::reverify_due::{self, DueRecord};
+use crate::db::{verify_tokens, write_tx, DbConnection};
 use crate::domain::audit::Actor;
 use crate::domain::personal_link;
 use crate::domain::reverify::{mail_key, new_token, Cycles};
 use crate::settings::Settings;
 
-/// Records read per query.
-const BATCH: i64 = 200;
+/// Mails per transaction: short enough that the writes of people working meanwhile are
+/// not kept waiting (on SQLite one transaction holds the database's write lock).
+const BATCH: usize = 200;
+
+fn cycles(settings: &Settings) -> Cycles {
+    Cycles {
+        months: settings.reverify_months,
+        vip_months: settings.reverify_months_vip,
+    }
+}
 
 pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
     let settings = ctx.settings;
-    let cycles = Cycles {
-        months: settings.reverify_months,
-        vip_months: settings.reverify_months_vip,
-    };
+    let cycles = cycles(settings);
     let today = ctx.clock.today();
-    let mut after = 0;
-    loop {
+    let reading = "reading the records due for re-verification";
+    report.add("queued", 0);
+    report.add(
+        "no_email",
+        reverify_due::without_email(ctx.conn, cycles, today).context(reading)?,
+    );
+    report.add(
+        "already_queued",
+        reverify_due::already_queued(ctx.conn, cycles, today).context(reading)?,
+    );
+    let limit = i64::from(settings.reverify_daily_limit);
+    // Chosen before the first write: the order is the backlog's, and a record verified
+    // meanwhile is mailed once for its cycle at most (the idempotency key).
+    let chosen = reverify_due::next_to_queue(ctx.conn, cycles, today, limit).context(reading)?;
+    let expires_at = crate::db::now() + Duration::days(i64::from(settings.verify_link_days));
+    for batch in chosen.chunks(BATCH) {
         ctx.stop.check()?;
-        let batch = reverify_due::batch(ctx.conn, cycles, today, after, BATCH)
-            .context("reading the records due for re-verification")?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
-        for customer in &batch {
-            let base = customer
-                .last_verified_at
-                .unwrap_or(customer.first_contact_at);
-            let due = cycles.due_date(&customer.customer_type, base);
-            let email = customer.email.as_deref().map(str::trim).unwrap_or("");
-            if email.is_empty() {
-                report.add("no_email", 1);
-                continue;
+        let mails: Vec<Prepared> = batch
+            .iter()
+            .map(|record| prepare(settings, &ctx.clock, ctx.keys, cycles, record, expires_at))
+            .collect();
+        match write_tx(ctx.conn, |c| queue(c, &mails, expires_at)) {
+            Ok(queued) => {
+                report.add("queued", queued as i64);
+                report.add("already_queued", (mails.len() - queued) as i64);
             }
-            match queue_one(
-                ctx.conn, settings, &ctx.clock, ctx.keys, customer, email, due,
-            ) {
-                Ok(true) => report.add("queued", 1),
-                Ok(false) => report.add("already_queued", 1),
-                Err(e) => report.skip(format!("{}: {e}", customer.code)),
+            Err(e) => {
+                let first = batch.first().map_or("", |r| r.code.as_str());
+                report.skip(format!("{} mail(s) from {first}: {e}", batch.len()));
             }
         }
     }
+    let backlog = reverify_due::not_yet_queued(ctx.conn, cycles, today).context(reading)?;
+    report.add("backlog", backlog);
     let queued = report.count("queued");
-    report.say(format!("queued {queued} re-verification mail(s)"));
+    report.say(format!(
+        "queued {queued} re-verification mail(s); {backlog} due still to queue"
+    ));
     Ok(())
 }
 
-/// Stores a new link and queues its mail; false (and nothing kept) when this cycle's
-/// mail was queued before.
-fn queue_one(
-    conn: &mut DbConnection,
+/// A mail ready to queue and its link's stored parts.
+struct Prepared {
+    mail: NewMail,
+    token_hash: String,
+    customer_id: i32,
+    cycle: String,
+}
+
+fn prepare(
     settings: &Settings,
     clock: &Clock,
-    keys: &Keys,
-    customer: &Customer,
-    email: &str,
-    due: NaiveDate,
-) -> Result<bool, DieselError> {
-    let key = mail_key(&customer.code, due);
-    if outbox_has(conn, &key)? {
-        return Ok(false);
-    }
+    cycles: Cycles,
+    record: &DueRecord,
+    expires_at: NaiveDateTime,
+) -> Prepared {
+    let base = record.last_verified_at.unwrap_or(record.first_contact_at);
+    let due = cycles.due_date(&record.customer_type, base);
     let (token, hash) = new_token();
-    let expires_at = crate::db::now() + Duration::days(i64::from(settings.verify_link_days));
-    let mail = NewMail {
+    Prepared {
+        mail: mail(clock, keys, record, due, &token, expires_at),
+        token_hash: hash,
+        customer_id: record.id,
+        cycle: due.to_string(),
+    }
+}
+
+/// The mail of one record's cycle, with its personal link.
+fn mail(
+    clock: &Clock,
+    keys: &Keys,
+    record: &DueRecord,
+    due: NaiveDate,
+    token: &str,
+    expires_at: NaiveDateTime,
+) -> NewMail {
+    let email = record.email.as_deref().map(str::trim).unwrap_or("");
+    NewMail {
         kind: "reverify".into(),
-        idempotency_key: key,
-        customer_id: Some(customer.id),
-        customer_code: customer.code.clone(),
+        idempotency_key: mail_key(&record.code, due),
+        customer_id: Some(record.id),
+        customer_code: record.code.clone(),
         recipient: email.to_string(),
         subject: "请核对您的客户资料 / Please confirm your details".into(),
         // The link is put in as the mail leaves (`personal_link`): stored, the token is
         // encrypted and the body holds a placeholder.
         body: body(
-            &customer.name,
+            &record.name,
             personal_link::PLACEHOLDER,
             &clock.local(expires_at).date_naive().to_string(),
         ),
-        link_token_enc: Some(keys.cipher().encrypt(&token)),
-    };
-    let outcome = write_tx(conn, |c| {
-        verify_tokens::insert(c, &hash, customer.id, &due.to_string(), expires_at)?;
-        match outbox::enqueue(c, &mail, &Actor::System)? {
-            Some(_) => Ok(true),
-            // Queued meanwhile by another run: drop this token with the transaction.
-            None => Err(DieselError::RollbackTransaction),
-        }
-    });
-    match outcome {
-        Err(DieselError::RollbackTransaction) => Ok(false),
-        other => other,
+        link_token_enc: Some(keys.cipher().encrypt(token)),
     }
 }
 
-fn outbox_has(conn: &mut DbConnection, key: &str) -> Result<bool, DieselError> {
-    use crate::db::schema::outbox;
-    use diesel::prelude::*;
-    diesel::select(diesel::dsl::exists(
-        outbox::table.filter(outbox::idempotency_key.eq(key)),
-    ))
-    .get_result(conn)
+/// Queues the mails and stores the links of those queued now; returns how many. A mail
+/// queued meanwhile by another run keeps its own link, and this run stores none for it.
+fn queue(
+    conn: &mut DbConnection,
+    mails: &[Prepared],
+    expires_at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let new_mails: Vec<NewMail> = mails.iter().map(|p| p.mail.clone()).collect();
+    let queued = outbox::enqueue_many(conn, &new_mails, &Actor::System)?;
+    let queued: std::collections::HashSet<&str> = queued.iter().map(String::as_str).collect();
+    let links: Vec<(String, i32, String)> = mails
+        .iter()
+        .filter(|p| queued.contains(p.mail.idempotency_key.as_str()))
+        .map(|p| (p.token_hash.clone(), p.customer_id, p.cycle.clone()))
+        .collect();
+    verify_tokens::insert_many(conn, &links, expires_at)?;
+    Ok(links.len())
+}
+
+/// The re-verification backlog: due records whose mail the daily limit has held back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backlog {
+    pub waiting: i64,
+    pub per_day: i64,
+    /// The day of the run that queues the last of them, at `per_day` a run, one run a
+    /// day from `first_run`; none without a backlog.
+    pub clears_on: Option<NaiveDate>,
+}
+
+/// The backlog as of `today`, with the job's next run on `first_run`.
+pub fn backlog(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    today: NaiveDate,
+    first_run: NaiveDate,
+) -> QueryResult<Backlog> {
+    let waiting = reverify_due::not_yet_queued(conn, cycles(settings), today)?;
+    let per_day = i64::from(settings.reverify_daily_limit.max(1));
+    let runs = (waiting + per_day - 1) / per_day;
+    Ok(Backlog {
+        waiting,
+        per_day,
+        clears_on: (runs > 0).then(|| first_run + Duration::days(runs - 1)),
+    })
+}
+
+/// The backlog now: "today" as the run sees it, and the next scheduled run's day.
+pub fn backlog_now(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    clock: &Clock,
+) -> QueryResult<Backlog> {
+    let today = clock.today();
+    let schedule = super::JobName::Reverify.schedule(settings);
+    let first_run = super::next_after(&schedule, clock.now(), clock.zone())
+        .map(|t| clock.local(t).date_naive())
+        .unwrap_or(today);
+    backlog(conn, settings, today, first_run)
 }
 
 /// The mail text: Chinese first, English below. The name and the link; never the ID number.

@@ -2,33 +2,41 @@
 //! activation or cleanup, callbacks, and the managers' keep / archive decisions with
 //! their legal review. Every status move is a new version of the record.
 
+use std::time::{Duration, Instant};
+
 use chrono::{Months, NaiveDate};
 
-use super::customers::{amend, Updated};
+use super::customers::amend;
 use super::Caller;
+use crate::db::customer_versions::{self, NewVersion};
 use crate::db::customers::{self, Customer};
 use crate::db::{audit_log, reviews, write_tx, DbConnection};
 use crate::domain::audit::{Action, Event};
 use crate::domain::customer::Status;
+use crate::domain::history::{self, Change};
 use crate::domain::validation::{required_text, FieldErrors};
 use crate::error::AppError;
 
-/// How many customers one query of the sweep takes.
-const BATCH: i64 = 200;
+/// Customers moved per transaction. Each batch is one UPDATE, one INSERT of its versions
+/// and one append of its log entries: on SQLite it holds the write lock for milliseconds,
+/// and the sweep then pauses (`pause_after`) so that people's saves and the log of their
+/// searches get their turn.
+const BATCH: i64 = 250;
 
 /// What one sweep moved.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Sweep {
     pub to_pending: i64,
     pub to_cleanup: i64,
-    /// Customers that could not be moved, with why; the sweep went on.
+    /// Batches that could not be moved, with why; the sweep went on with the next move.
     pub skipped: Vec<String>,
     /// Stopped between two batches because `go_on` said so; a later sweep goes on.
     pub interrupted: bool,
 }
 
 /// Moves customers with no interaction for `dormant_months` to pending activation, and
-/// for `cleanup_months` to the cleanup list. A customer whose status changed within
+/// for `cleanup_months` to the cleanup list, each move a new version of the record and a
+/// log entry, as an edit would leave. A customer whose status changed within
 /// `dormant_months` (kept by a manager, say) stays where they are.
 pub fn sweep(
     conn: &mut DbConnection,
@@ -43,60 +51,122 @@ pub fn sweep(
     let cleanup_cutoff = months_before(cleanup_months);
     let settled_before = dormant_cutoff.and_hms_opt(0, 0, 0).unwrap_or_default();
     let mut result = Sweep::default();
-    let active = Status::Active.as_str();
-    let pending = Status::PendingActivation.as_str();
-    let passes: [(&[&str], NaiveDate, Status); 2] = [
-        (&[active, pending], cleanup_cutoff, Status::Cleanup),
-        (&[active], dormant_cutoff, Status::PendingActivation),
+    let (active, pending, cleanup) = (Status::Active, Status::PendingActivation, Status::Cleanup);
+    let moves = [
+        (active, cleanup, cleanup_cutoff),
+        (pending, cleanup, cleanup_cutoff),
+        (active, pending, dormant_cutoff),
     ];
-    for (from, cutoff, to) in passes {
-        let mut after = 0;
+    for (from, to, cutoff) in moves {
+        let reason = match to {
+            Status::Cleanup => format!(
+                "{cleanup_months} 个月无互动，转入待清理 / no interaction for {cleanup_months} months: cleanup list"
+            ),
+            _ => format!(
+                "{dormant_months} 个月无互动，转入待激活 / no interaction for {dormant_months} months: pending activation"
+            ),
+        };
+        let changes = history::to_json(&[Change {
+            field: "status".into(),
+            old: Some(from.as_str().to_string()),
+            new: Some(to.as_str().to_string()),
+        }]);
+        let batch = Batch {
+            from,
+            to,
+            contact_before: cutoff,
+            settled_before,
+            reason: &reason,
+            changes: &changes,
+        };
         loop {
             if !go_on() {
                 result.interrupted = true;
                 return Ok(result);
             }
-            let ids = reviews::dormant_ids(conn, from, cutoff, settled_before, after, BATCH)?;
-            let Some(&last) = ids.last() else { break };
-            after = last;
-            for id in ids {
-                match move_one(conn, caller, id, to, dormant_months, cleanup_months) {
-                    Ok(true) if to == Status::Cleanup => result.to_cleanup += 1,
-                    Ok(true) => result.to_pending += 1,
-                    Ok(false) => {}
-                    Err(e) => result.skipped.push(format!("customer #{id}: {e:?}")),
+            let started = Instant::now();
+            let moved = match write_tx(conn, |c| move_batch(c, caller, &batch)) {
+                Ok(moved) => moved,
+                Err(e) => {
+                    result
+                        .skipped
+                        .push(format!("{} -> {}: {e:?}", from.as_str(), to.as_str()));
+                    break;
                 }
+            };
+            match to {
+                Status::Cleanup => result.to_cleanup += moved,
+                _ => result.to_pending += moved,
             }
+            if moved < BATCH {
+                break;
+            }
+            std::thread::sleep(pause_after(started.elapsed()));
         }
     }
     Ok(result)
 }
 
-fn move_one(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    id: i32,
+/// How long the sweep rests after a batch that took `busy`: twice as long, so that it
+/// holds SQLite's write lock a third of the time at most. A writer kept waiting retries
+/// after sleeps that grow to 25 ms and more (SQLite's busy handler), and would otherwise
+/// find the lock taken again at each try.
+fn pause_after(busy: Duration) -> Duration {
+    (busy * 2).clamp(Duration::from_millis(5), Duration::from_millis(100))
+}
+
+/// One status move of the sweep.
+struct Batch<'a> {
+    from: Status,
     to: Status,
-    dormant_months: u32,
-    cleanup_months: u32,
-) -> Result<bool, AppError> {
-    let reason = match to {
-        Status::Cleanup => format!(
-            "{cleanup_months} 个月无互动，转入待清理 / no interaction for {cleanup_months} months: cleanup list"
-        ),
-        _ => format!(
-            "{dormant_months} 个月无互动，转入待激活 / no interaction for {dormant_months} months: pending activation"
-        ),
-    };
-    write_tx(conn, |c| {
-        let Some(current) = customers::find_by_id(c, id)? else {
-            return Ok(false);
-        };
-        let outcome = amend(c, caller, &current, &reason, |f| {
-            f.status = to.as_str().to_string();
-        })?;
-        Ok(matches!(outcome, Updated::Saved(_)))
-    })
+    contact_before: NaiveDate,
+    settled_before: chrono::NaiveDateTime,
+    reason: &'a str,
+    /// The version's change list, the same for every customer of the move.
+    changes: &'a str,
+}
+
+/// Moves up to `BATCH` customers, with a version and a log entry each; returns how many.
+fn move_batch(c: &mut DbConnection, caller: &Caller, batch: &Batch) -> Result<i64, AppError> {
+    let moved = reviews::move_dormant(
+        c,
+        batch.from.as_str(),
+        batch.to.as_str(),
+        batch.contact_before,
+        batch.settled_before,
+        BATCH,
+    )?;
+    let versions: Vec<NewVersion> = moved
+        .iter()
+        .map(|(id, _, version)| NewVersion {
+            customer_id: *id,
+            version: *version,
+            actor: &caller.actor,
+            reason: batch.reason,
+            changes: batch.changes.to_string(),
+            restored_from: None,
+            change_report_id: None,
+        })
+        .collect();
+    customer_versions::insert_many(c, &versions)?;
+    // What `customers::save` logs for the same change.
+    let events: Vec<Event> = moved
+        .iter()
+        .map(|(_, code, version)| {
+            Event::new(
+                caller.actor.clone(),
+                Action::CustomerUpdated,
+                code,
+                &caller.address,
+            )
+            .details(format!(
+                "v{version}; fields: status; reason: {}",
+                batch.reason
+            ))
+        })
+        .collect();
+    audit_log::append_many(c, &events)?;
+    Ok(moved.len() as i64)
 }
 
 /// A callback attempt on the pending-activation list that did not reach the customer

@@ -20,6 +20,7 @@ mod mail;
 mod migrations;
 mod pages;
 mod reverify;
+mod reverify_limit;
 mod reviews;
 mod security;
 mod shutdown;

@@ -219,14 +219,15 @@ async fn a_due_customer_gets_one_mail_per_cycle_with_a_personal_link(
     let keys: Vec<&str> = queued.iter().map(|(k, _, _)| k.as_str()).collect();
     let due_date = months_ago(13).checked_add_months(Months::new(12)).unwrap();
     let vip_due = months_ago(7).checked_add_months(Months::new(6)).unwrap();
+    // Due the same day: the VIP first.
     assert_eq!(
         keys,
         [
-            format!("reverify:{due}:{due_date}"),
-            format!("reverify:{vip}:{vip_due}")
+            format!("reverify:{vip}:{vip_due}"),
+            format!("reverify:{due}:{due_date}")
         ]
     );
-    let (_, recipient, body) = &queued[0];
+    let (_, recipient, body) = &queued[1];
     assert_eq!(recipient, "wang.wei@example.com");
     assert!(body.contains("王伟") && body.contains("/verify/"), "{body}");
     assert!(

@@ -9,8 +9,12 @@
 #   GET /customers?q=王          one-character name search (name grams)
 #   GET /customers?q=1313425     phone digits (FTS5 trigram / LIKE on PostgreSQL)
 #   GET /customers/{code}        the record page, whose view is logged
-#   GET /customers?q=王&type=vip one character and a rare type (no target; it found the
-#                                PostgreSQL generic-plan trap in db::constant)
+#   the first dormancy sweep of the imported records (`dossier job run dormancy`, timed)
+#                                while wrk runs GET /customers?q=王; the same for the first
+#                                re-verification run (`job run reverify`)
+#   GET /customers?q=王&type=vip, &status=pending_activation, &community=翠湖花园,
+#       &tag=频繁投诉            one character narrowed by each filter (after the sweep, so
+#                                that statuses differ)
 # and the server's resident memory. A table comes out at the end. The figures are
 # reported, not asserted: they depend on the machine (and on anything else running).
 #
@@ -23,6 +27,11 @@
 #   BENCH_BACKENDS="sqlite postgres"
 #   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   server for the throw-away database
 #   BENCH_KEEP=1              keep the temp folder (CSV, data folders, logs, wrk output)
+#   BENCH_BIN=path/to/dossier use that binary instead of building this tree (to compare an
+#                             older build in the same minutes)
+#   BENCH_REVERIFY_LIMIT=1000000  reverify_daily_limit for the re-verification run (the
+#                             default 300 queues 300; a million queues every due record,
+#                             57k at 100k customers, as every first run did before the limit)
 #
 # Exits non-zero when something went wrong (build, import, sign-in, a refused session
 # cookie, error responses under load), after printing whatever was measured.
@@ -54,6 +63,7 @@ PG_DB=""
 FAILURES=()
 RESULTS=() # one line per wrk run
 SUMMARY=() # one line per backend: import and memory
+JOBS=()    # one line per job run under load
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() {
@@ -81,6 +91,12 @@ ensure_tools() {
 }
 
 build_release() {
+    if [[ -n ${BENCH_BIN:-} ]]; then
+        BIN=$BENCH_BIN
+        [[ -x $BIN ]] || die "no binary at $BIN"
+        log "using $BIN"
+        return 0
+    fi
     log "cargo build --release"
     (cd "$REPO" && cargo build --release --locked --quiet) || die "release build failed"
     BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/dossier"
@@ -270,7 +286,13 @@ run_wrk() {
     log "$backend: wrk ${RUN_SECONDS}s $path"
     timeout $((RUN_SECONDS + 60)) wrk -d"${RUN_SECONDS}s" "${args[@]}" >"$out" 2>&1 ||
         die "wrk failed on $path: $(cat "$out")"
+    record_wrk "$backend" "$label" "$path" "$out" "$expected" ""
+}
 
+# Reads a wrk output file and appends a row to RESULTS. Arguments: backend, label, path,
+# wrk output, expected page size, a note for the row.
+record_wrk() {
+    local backend=$1 label=$2 path=$3 out=$4 expected=$5 note=$6
     local rps p50 p99 requests bytes_read non2xx timeouts
     rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
     p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
@@ -297,7 +319,38 @@ run_wrk() {
 
     [[ ${non2xx:-0} == 0 ]] || FAILURES+=("$backend $path: $non2xx error responses (see $out)")
     RESULTS+=("$(printf '%-9s %10s %8s %8s %8s %8s  %s' \
-        "$backend" "$rps" "$p50" "$p99" "${non2xx:-0}" "${timeouts:-0}" "$label $path")")
+        "$backend" "$rps" "$p50" "$p99" "${non2xx:-0}" "${timeouts:-0}" "$label $path${note:+ ($note)}")")
+}
+
+# Runs `dossier job run JOB` while wrk runs against one path, and stops wrk when the job
+# ends: the figures are those of the search while the job ran. Appends a row to RESULTS
+# and the job's time and report to JOBS. Arguments: backend, label, path, job; more
+# arguments are VAR=value settings for the job.
+run_job_under_load() {
+    local backend=$1 label=$2 path=$3 job=$4
+    shift 4
+    local out="$WORK/$backend.$label.$job.wrk" job_out="$WORK/$backend.$job.out"
+    fetch_page "$path"
+    local expected=$PAGE_BYTES
+    log "$backend: wrk on $path while job $job runs"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d900s --timeout 5s --latency \
+        -H "Cookie: dossier_session=$COOKIE" "$BASE$path" >"$out" 2>&1 &
+    local wrk_pid=$!
+    sleep 1 # wrk connected and at full speed
+    local started ended seconds
+    started=$(date +%s.%N)
+    if ! env "$@" ${DB_URL:+DATABASE_URL=$DB_URL} DOSSIER_LOG=warn timeout 900 \
+        "$BIN" --data-dir "$DATA" job run "$job" >"$job_out" 2>&1; then
+        FAILURES+=("$backend job run $job failed: $(tail -n 3 "$job_out")")
+    fi
+    ended=$(date +%s.%N)
+    # wrk prints its figures when interrupted.
+    kill -INT "$wrk_pid" 2>/dev/null || true
+    wait "$wrk_pid" || true # its figures are checked below
+    seconds=$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.1f", b - a }')
+    log "$backend: $job took ${seconds}s: $(tail -n 1 "$job_out")"
+    JOBS+=("$(printf '%-9s %-10s %8s  %s' "$backend" "$job" "$seconds" "$(tail -n 1 "$job_out")")")
+    record_wrk "$backend" "$label" "$path" "$out" "$expected" "during $job, ${seconds}s"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -328,7 +381,15 @@ bench_backend() {
     run_wrk "$backend" search-name "/customers?q=%E7%8E%8B" # 王
     run_wrk "$backend" search-phone "/customers?q=$PHONE_QUERY"
     run_wrk "$backend" record "/customers/$CODE"
+    run_job_under_load "$backend" search-name "/customers?q=%E7%8E%8B" dormancy
+    run_job_under_load "$backend" search-name "/customers?q=%E7%8E%8B" reverify \
+        DOSSIER_REVERIFY_DAILY_LIMIT="${BENCH_REVERIFY_LIMIT:-1000000}"
     run_wrk "$backend" search-name-vip "/customers?q=%E7%8E%8B&type=vip"
+    run_wrk "$backend" search-name-status "/customers?q=%E7%8E%8B&status=pending_activation"
+    run_wrk "$backend" search-name-community \
+        "/customers?q=%E7%8E%8B&community=%E7%BF%A0%E6%B9%96%E8%8A%B1%E5%9B%AD" # 翠湖花园
+    run_wrk "$backend" search-name-tag \
+        "/customers?q=%E7%8E%8B&tag=%E9%A2%91%E7%B9%81%E6%8A%95%E8%AF%89" # 频繁投诉
 
     local hwm rss
     hwm=$(rss_kib "$SERVER_PID" VmHWM)
@@ -348,6 +409,12 @@ print_table() {
         "record >= 5000 req/s & p99 <= 10 ms"
     printf '%-9s %10s %8s %8s %8s %8s  %s\n' backend "req/s" p50 p99 non-2xx timeouts endpoint
     printf '%s\n' "${RESULTS[@]}"
+    if ((${#JOBS[@]} > 0)); then
+        echo
+        echo "jobs run while wrk searched (targets at 100k: each <= 15 s, search p99 <= 50 ms meanwhile)"
+        printf '%-9s %-10s %8s  %s\n' backend job seconds "last line of its report"
+        printf '%s\n' "${JOBS[@]}"
+    fi
     echo
     echo "import target >= 50000 rows/s; server RSS target <= 60 MiB (RSS in MiB)"
     printf '%-9s %12s %10s %10s %12s %12s\n' backend "import row/s" "import s" "RSS idle" \

@@ -41,6 +41,10 @@ pub async fn list(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpRespon
                     next: jobs::next_after(&schedule, now, zone),
                     missed,
                     recent: job_runs::recent(c, job.as_str(), 5)?,
+                    backlog: match job {
+                        JobName::Reverify => Some(jobs::reverify::backlog_now(c, &settings, &clock)?),
+                        _ => None,
+                    },
                 });
             }
             Ok(rows)

@@ -61,4 +61,6 @@ jobs-recent = Recent runs
 jobs-counts = Counts
 jobs-ran = ran
 jobs-busy = Another run of this job holds this moment; try again.
+jobs-backlog = Backlog: { $waiting } due, not yet queued (at most { $per_day } a day); it clears on { $day }.
+jobs-backlog-none = Backlog: none; every due customer's mail is queued.
 nav-outbox = Outbox

@@ -61,4 +61,6 @@ jobs-recent = 最近运行
 jobs-counts = 计数
 jobs-ran = 已运行
 jobs-busy = 该任务的另一次运行占用了此时刻，请重试。
+jobs-backlog = 待发积压：{ $waiting } 位客户已到期、尚未排队（每天最多 { $per_day } 封），预计 { $day } 发完。
+jobs-backlog-none = 待发积压：无，所有到期客户的邮件均已排队。
 nav-outbox = 发件箱
