@@ -24,3 +24,4 @@ mod reverify_limit;
 mod reviews;
 mod security;
 mod shutdown;
+mod sweep;
