@@ -42,7 +42,9 @@ pub async fn list(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpRespon
                     missed,
                     recent: job_runs::recent(c, job.as_str(), 5)?,
                     backlog: match job {
-                        JobName::Reverify => Some(jobs::reverify::backlog_now(c, &settings, &clock)?),
+                        JobName::Reverify => {
+                            Some(jobs::reverify::backlog_now(c, &settings, &clock)?)
+                        }
                         _ => None,
                     },
                 });
