@@ -110,6 +110,16 @@ pub(crate) use filter_ids;
 /// widest table (customers) binds 22 per row.
 pub const ROWS_PER_INSERT: usize = 500;
 
+/// Rests after a batch of a long job that held the write lock for `busy`: twice as long,
+/// so that the job holds SQLite's write lock a third of the time at most. A writer kept
+/// waiting (the operation log of people's searches, their saves) retries after sleeps
+/// that grow to 25 ms and more (SQLite's busy handler), and would otherwise find the
+/// lock taken again at each try.
+pub fn rest_after_batch(busy: std::time::Duration) {
+    use std::time::Duration;
+    std::thread::sleep((busy * 2).clamp(Duration::from_millis(5), Duration::from_millis(100)));
+}
+
 /// Current time as stored: UTC, truncated to microseconds so that SQLite and PostgreSQL
 /// give back exactly what was written (the audit hash depends on it).
 pub fn now() -> chrono::NaiveDateTime {

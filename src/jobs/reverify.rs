@@ -54,6 +54,7 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
     let expires_at = crate::db::now() + Duration::days(i64::from(settings.verify_link_days));
     for batch in chosen.chunks(BATCH) {
         ctx.stop.check()?;
+        let started = std::time::Instant::now();
         let mails: Vec<Prepared> = batch
             .iter()
             .map(|record| prepare(settings, &ctx.clock, ctx.keys, cycles, record, expires_at))
@@ -68,6 +69,7 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
                 report.skip(format!("{} mail(s) from {first}: {e}", batch.len()));
             }
         }
+        crate::db::rest_after_batch(started.elapsed());
     }
     let backlog = reverify_due::not_yet_queued(ctx.conn, cycles, today).context(reading)?;
     report.add("backlog", backlog);

@@ -2,7 +2,7 @@
 //! activation or cleanup, callbacks, and the managers' keep / archive decisions with
 //! their legal review. Every status move is a new version of the record.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{Months, NaiveDate};
 
@@ -19,7 +19,7 @@ use crate::error::AppError;
 
 /// Customers moved per transaction. Each batch is one UPDATE, one INSERT of its versions
 /// and one append of its log entries: on SQLite it holds the write lock for milliseconds,
-/// and the sweep then pauses (`pause_after`) so that people's saves and the log of their
+/// and the sweep then pauses (`db::rest_after_batch`) so that people's saves and the log of their
 /// searches get their turn.
 const BATCH: i64 = 250;
 
@@ -101,18 +101,10 @@ pub fn sweep(
             if moved < BATCH {
                 break;
             }
-            std::thread::sleep(pause_after(started.elapsed()));
+            crate::db::rest_after_batch(started.elapsed());
         }
     }
     Ok(result)
-}
-
-/// How long the sweep rests after a batch that took `busy`: twice as long, so that it
-/// holds SQLite's write lock a third of the time at most. A writer kept waiting retries
-/// after sleeps that grow to 25 ms and more (SQLite's busy handler), and would otherwise
-/// find the lock taken again at each try.
-fn pause_after(busy: Duration) -> Duration {
-    (busy * 2).clamp(Duration::from_millis(5), Duration::from_millis(100))
 }
 
 /// One status move of the sweep.
