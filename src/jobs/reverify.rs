@@ -57,7 +57,7 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
         let started = std::time::Instant::now();
         let mails: Vec<Prepared> = batch
             .iter()
-            .map(|record| prepare(settings, &ctx.clock, ctx.keys, cycles, record, expires_at))
+            .map(|record| prepare(&ctx.clock, ctx.keys, cycles, record, expires_at))
             .collect();
         match write_tx(ctx.conn, |c| queue(c, &mails, expires_at)) {
             Ok(queued) => {
@@ -89,8 +89,8 @@ struct Prepared {
 }
 
 fn prepare(
-    settings: &Settings,
     clock: &Clock,
+    keys: &Keys,
     cycles: Cycles,
     record: &DueRecord,
     expires_at: NaiveDateTime,
