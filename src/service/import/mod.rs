@@ -5,24 +5,22 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 mod communities;
 mod read;
 pub mod recover;
 mod rejects;
+mod store;
 
 use communities::NewCommunities;
-use read::Good;
 use rejects::Rejects;
+use store::store;
 
 use super::Caller;
 use crate::crypto::Keys;
-use crate::db::{
-    bulk_load, customer_contacts, customer_versions, customers, tags, write_tx, DbConnection,
-};
+use crate::db::{bulk_load, customers, DbConnection};
 use crate::domain::audit::{Action, Event};
-use crate::domain::history;
 
 pub const HEADER: [&str; 15] = [
     "name",
@@ -321,89 +319,4 @@ fn logged(caller: &Caller, path: &Path, summary: &Summary) -> Event {
         &caller.address,
     )
     .details(details)
-}
-
-/// Stores a batch in one transaction; returns how many were stored.
-fn store(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    import_id: i32,
-    batch: Vec<Good>,
-    today: NaiveDate,
-    tag_ids: &mut HashMap<String, i32>,
-    new_communities: &mut NewCommunities,
-) -> Result<usize, ImportError> {
-    if batch.is_empty() {
-        return Ok(0);
-    }
-    let count = batch.len();
-    let reason = "import";
-    write_tx(conn, |c| -> Result<(), crate::error::AppError> {
-        new_communities.add_missing(c, batch.iter().map(|g| g.draft.community.as_str()))?;
-        // One serial range per customer type for the whole batch.
-        let mut next_serial: HashMap<char, i32> = HashMap::new();
-        for letter in ['P', 'E', 'V'] {
-            let n = batch
-                .iter()
-                .filter(|g| g.draft.customer_type.code_letter() == letter)
-                .count() as i32;
-            if n > 0 {
-                next_serial.insert(
-                    letter,
-                    customers::reserve_codes(c, letter, today.year(), n)?,
-                );
-            }
-        }
-        let mut rows = Vec::with_capacity(count);
-        let mut tag_lists = Vec::with_capacity(count);
-        for good in batch {
-            let letter = good.draft.customer_type.code_letter();
-            let serial = next_serial
-                .get_mut(&letter)
-                .ok_or(diesel::result::Error::NotFound)?;
-            let code = format!("{letter}-{}-{:06}", today.year(), *serial);
-            *serial += 1;
-            rows.push((code, good.fields));
-            tag_lists.push(good.draft.tags);
-        }
-        let ids = customers::insert_many(c, import_id, &rows)?;
-        let mut tag_pairs = Vec::new();
-        let mut contacts = Vec::with_capacity(rows.len() * 2);
-        let mut versions = Vec::with_capacity(rows.len());
-        for ((paths, (_, fields)), &customer_id) in tag_lists.iter().zip(&rows).zip(&ids) {
-            for path in paths {
-                let id = match tag_ids.get(path) {
-                    Some(id) => *id,
-                    None => {
-                        let id = tags::ensure(c, path)?;
-                        tag_ids.insert(path.clone(), id);
-                        id
-                    }
-                };
-                tag_pairs.push((customer_id, id));
-            }
-            contacts.push((customer_id, "phone", fields.phone.as_str()));
-            if let Some(email) = &fields.email {
-                contacts.push((customer_id, "email", email.as_str()));
-            }
-            // Every imported value, kept as imported whatever happens to the record.
-            let imported = history::initial_to_json(&super::customers::snapshot(fields, paths));
-            versions.push(customer_versions::NewVersion {
-                customer_id,
-                version: 1,
-                actor: &caller.actor,
-                reason,
-                changes: imported,
-                restored_from: None,
-                change_report_id: None,
-            });
-        }
-        tag_pairs.sort_unstable();
-        tag_pairs.dedup();
-        tags::attach_many(c, &tag_pairs)?;
-        customer_contacts::insert_first_many(c, &contacts)?;
-        customer_versions::insert_many(c, &versions)?;
-        Ok(())
-    })?;
-    Ok(count)
 }
