@@ -9,11 +9,10 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
         actor: Actor::System,
         address: "scheduler".into(),
     };
-    let today = ctx.clock.today();
     let sweep = reviews::sweep(
         ctx.conn,
         &caller,
-        today,
+        &ctx.clock,
         ctx.settings.dormant_months,
         ctx.settings.cleanup_months,
         &|| !ctx.stop.is_raised(),

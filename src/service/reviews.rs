@@ -8,6 +8,7 @@ use chrono::{Months, NaiveDate};
 
 use super::customers::amend;
 use super::Caller;
+use crate::clock::Clock;
 use crate::db::customer_versions::{self, NewVersion};
 use crate::db::customers::{self, Customer};
 use crate::db::{audit_log, reviews, write_tx, DbConnection};
@@ -41,15 +42,17 @@ pub struct Sweep {
 pub fn sweep(
     conn: &mut DbConnection,
     caller: &Caller,
-    today: NaiveDate,
+    clock: &Clock,
     dormant_months: u32,
     cleanup_months: u32,
     go_on: &dyn Fn() -> bool,
 ) -> Result<Sweep, AppError> {
+    let today = clock.today();
     let months_before = |m: u32| today.checked_sub_months(Months::new(m)).unwrap_or(today);
     let dormant_cutoff = months_before(dormant_months);
     let cleanup_cutoff = months_before(cleanup_months);
-    let settled_before = dormant_cutoff.and_hms_opt(0, 0, 0).unwrap_or_default();
+    // A status settled since the office's midnight of that day, not UTC's.
+    let settled_before = clock.start_of_day(dormant_cutoff);
     let mut result = Sweep::default();
     let (active, pending, cleanup) = (Status::Active, Status::PendingActivation, Status::Cleanup);
     let moves = [
