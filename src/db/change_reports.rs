@@ -131,24 +131,7 @@ pub fn recently_closed(
     office_id: Option<i32>,
     limit: i64,
 ) -> QueryResult<Vec<OpenReport>> {
-    let mut query = change_reports::table
-        .inner_join(customers::table)
-        .filter(change_reports::applied_at.is_not_null())
-        .select((ChangeReport::as_select(), customers::code, customers::name))
-        .order((change_reports::applied_at.desc(), change_reports::id.desc()))
-        .limit(limit)
-        .into_boxed();
-    if let Some(office) = office_id {
-        let names = communities::table
-            .filter(communities::office_id.eq(office))
-            .select(communities::name);
-        query = query.filter(customers::community.eq_any(names));
-    }
-    let rows: Vec<(ChangeReport, String, String)> = query.load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(report, code, name)| OpenReport { report, code, name })
-        .collect())
+    list(conn, office_id, limit, true)
 }
 
 /// Open reports, earliest due first (so overdue ones lead), within an office if given.
@@ -157,13 +140,30 @@ pub fn open(
     office_id: Option<i32>,
     limit: i64,
 ) -> QueryResult<Vec<OpenReport>> {
-    let mut query = change_reports::table
+    list(conn, office_id, limit, false)
+}
+
+/// The queue's two lists: open reports by due time, or closed ones latest first.
+fn list(
+    conn: &mut DbConnection,
+    office_id: Option<i32>,
+    limit: i64,
+    closed: bool,
+) -> QueryResult<Vec<OpenReport>> {
+    let query = change_reports::table
         .inner_join(customers::table)
-        .filter(change_reports::applied_at.is_null())
         .select((ChangeReport::as_select(), customers::code, customers::name))
-        .order(change_reports::due_at)
         .limit(limit)
         .into_boxed();
+    let mut query = if closed {
+        query
+            .filter(change_reports::applied_at.is_not_null())
+            .order((change_reports::applied_at.desc(), change_reports::id.desc()))
+    } else {
+        query
+            .filter(change_reports::applied_at.is_null())
+            .order(change_reports::due_at)
+    };
     if let Some(office) = office_id {
         let names = communities::table
             .filter(communities::office_id.eq(office))
