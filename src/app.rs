@@ -206,6 +206,14 @@ pub fn connect(settings: &Settings) -> anyhow::Result<DbConnection> {
              (all or nothing); import the file again"
         );
     }
+    if let Some(records) = db::search_index::rebuild_if_asked(&mut conn)
+        .map_err(|e| anyhow::anyhow!("cannot rebuild the search index: {e}"))?
+    {
+        tracing::info!(
+            records,
+            "rebuilt the search index of short names and filters"
+        );
+    }
     let built = db::bulk_load::restore(&mut conn, None)
         .map_err(|e| anyhow::anyhow!("cannot build the indexes an import left out: {e}"))?;
     if built > 0 {

@@ -7,6 +7,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{code_serials, communities, customer_grams, customer_tags, customers, tags};
+use super::search_index::{
+    self, customer_search_grams, digit_cover, digit_cover_query, Changed, Entry,
+};
 use super::{now, DbConnection};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -204,9 +207,22 @@ pub fn insert_new(
         DbConnection::Pg(c) => insert.get_result(c)?,
         DbConnection::Sqlite(c) => insert.get_result(c)?,
     };
-    add_grams(conn, &[(id, &fields.name, &text)])?;
+    search_index::add(conn, &[entry(id, fields, &text, &[])])?;
     index_text(conn, id, id)?;
     Ok(id)
+}
+
+/// The search index's entry of a record being written.
+fn entry<'a>(id: i32, fields: &'a CustomerFields, text: &'a str, tag_ids: &'a [i32]) -> Entry<'a> {
+    Entry {
+        id,
+        name: &fields.name,
+        search_text: text,
+        customer_type: &fields.customer_type,
+        status: &fields.status,
+        community: &fields.community,
+        tag_ids,
+    }
 }
 
 /// Adds the records with ids `first..=last` to the SQLite FTS5 index, in one statement:
@@ -247,8 +263,18 @@ pub fn update_if_version(
         customers::updated_at.eq(now()),
     ))
     .execute(conn)?;
-    if updated == 1 && (fields.name != customer.name || text != customer.search_text) {
-        set_grams(conn, customer.id, &fields.name, &text)?;
+    let changed = if fields.name != customer.name || text != customer.search_text {
+        Some(Changed::Text)
+    } else if fields.customer_type != customer.customer_type
+        || fields.status != customer.status
+        || fields.community != customer.community
+    {
+        Some(Changed::Filters)
+    } else {
+        None
+    };
+    if let (1, Some(changed)) = (updated, changed) {
+        search_index::refresh(conn, &[customer.id], changed)?;
     }
     if updated == 1 && fields.status != customer.status {
         diesel::update(customers::table.find(customer.id))
@@ -259,12 +285,13 @@ pub fn update_if_version(
 }
 
 /// Inserts new records with multi-row statements (the import `import_id`) and returns
-/// their ids, in the order given. Call inside the write transaction that reserved the
-/// codes.
+/// their ids, in the order given; `tag_ids` holds each row's tags, for the search index
+/// (the caller attaches them). Call inside the write transaction that reserved the codes.
 pub fn insert_many(
     conn: &mut DbConnection,
     import_id: i32,
     rows: &[(String, CustomerFields)],
+    tag_ids: &[Vec<i32>],
 ) -> QueryResult<Vec<i32>> {
     use std::collections::HashMap;
     let at = now();
@@ -314,13 +341,14 @@ pub fn insert_many(
         .iter()
         .map(|(code, _)| ids_by_code.get(code).copied().ok_or(diesel::NotFound))
         .collect::<QueryResult<Vec<i32>>>()?;
-    let records: Vec<(i32, &str, &str)> = ids
+    let entries: Vec<Entry> = ids
         .iter()
         .zip(rows)
         .zip(&texts)
-        .map(|((id, (_, fields)), text)| (*id, fields.name.as_str(), text.as_str()))
+        .zip(tag_ids)
+        .map(|(((id, (_, fields)), text), tags)| entry(*id, fields, text, tags))
         .collect();
-    add_grams(conn, &records)?;
+    search_index::add(conn, &entries)?;
     // The new ids are all above every older one (SQLite hands out max(id) + 1 and this
     // transaction holds the write lock), so the range holds these records only.
     if let (Some(&first), Some(&last)) = (ids.iter().min(), ids.iter().max()) {
@@ -397,122 +425,6 @@ pub fn lock(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Customer>> {
 }
 
 /// The one- and two-character pieces of a name, lower-cased.
-pub fn grams(name: &str) -> Vec<String> {
-    let chars: Vec<char> = name
-        .to_lowercase()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    let mut out: Vec<String> = chars.iter().map(|c| c.to_string()).collect();
-    out.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// A record's tokens in the SQLite gram index: each one- and two-character piece of the
-/// name as the hex of its UTF-8 bytes (so the ascii tokenizer keeps it whole, whatever
-/// its script), and each run of four digits in the search text as `n` + the digits.
-fn gram_tokens(name: &str, search_text: &str) -> String {
-    let mut tokens: Vec<String> = grams(name).iter().map(hex::encode).collect();
-    tokens.extend(digit_grams(search_text));
-    tokens.join(" ")
-}
-
-/// Every run of four ASCII digits in `text`, once each, as `n` + the digits.
-fn digit_grams(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out: Vec<String> = chars
-        .windows(4)
-        .filter(|w| w.iter().all(char::is_ascii_digit))
-        .map(|w| std::iter::once('n').chain(w.iter().copied()).collect())
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// Four-digit runs that every record whose search text holds the digits `digits` (four or
-/// more) has: the run at every fourth digit and the last one. "1313425" gives 1313, 3425.
-fn digit_cover(digits: &str) -> Vec<&str> {
-    let last = digits.len().saturating_sub(4);
-    let mut starts: Vec<usize> = (0..=last).step_by(4).collect();
-    if starts.last() != Some(&last) {
-        starts.push(last);
-    }
-    starts.into_iter().map(|i| &digits[i..i + 4]).collect()
-}
-
-/// `digit_cover` as an FTS5 query on SQLite's gram index: `n1313 AND n3425`.
-fn digit_cover_query(digits: &str) -> String {
-    digit_cover(digits)
-        .iter()
-        .map(|run| format!("n{run}"))
-        .collect::<Vec<_>>()
-        .join(" AND ")
-}
-
-diesel::define_sql_function! {
-    /// PostgreSQL's index of four-digit runs (migration 000006): the same runs as
-    /// `digit_grams`, without the `n`.
-    fn dossier_digit_runs(text: diesel::sql_types::Text) -> diesel::sql_types::Array<diesel::sql_types::Text>;
-}
-
-fn set_grams(conn: &mut DbConnection, id: i32, name: &str, search_text: &str) -> QueryResult<()> {
-    match conn {
-        DbConnection::Sqlite(c) => diesel::delete(customer_search_grams::table.find(id))
-            .execute(c)
-            .map(drop)?,
-        DbConnection::Pg(c) => {
-            diesel::delete(customer_grams::table.filter(customer_grams::customer_id.eq(id)))
-                .execute(c)
-                .map(drop)?
-        }
-    }
-    add_grams(conn, &[(id, name, search_text)])
-}
-
-/// Indexes new records (id, name, search text) in as few statements as SQLite allows.
-/// PostgreSQL keeps name grams only: its trigram index finds digits.
-fn add_grams(conn: &mut DbConnection, records: &[(i32, &str, &str)]) -> QueryResult<()> {
-    match conn {
-        DbConnection::Sqlite(c) => {
-            let rows: Vec<_> = records
-                .iter()
-                .map(|(id, name, text)| {
-                    (
-                        customer_search_grams::rowid.eq(*id),
-                        customer_search_grams::grams.eq(gram_tokens(name, text)),
-                    )
-                })
-                .collect();
-            super::sqlite_insert_chunks!(
-                c,
-                customer_search_grams::table,
-                &rows,
-                super::ROWS_PER_INSERT * 10
-            )?;
-        }
-        DbConnection::Pg(c) => {
-            let rows: Vec<_> = records
-                .iter()
-                .flat_map(|(id, name, _)| {
-                    grams(name).into_iter().map(move |gram| {
-                        (
-                            customer_grams::gram.eq(gram),
-                            customer_grams::customer_id.eq(*id),
-                        )
-                    })
-                })
-                .collect();
-            diesel::copy_from(customer_grams::table)
-                .from_insertable(&rows)
-                .execute(c)?;
-        }
-    }
-    Ok(())
-}
-
 /// What the list page asks for. `office_id` limits it to that office's communities.
 #[derive(Debug, Clone, Default)]
 pub struct Search {
@@ -559,17 +471,6 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(customers_fts, customers);
 
-// SQLite's index of name grams (see `gram_tokens`), contentless: only rowids come back.
-diesel::table! {
-    customer_search_grams (rowid) {
-        rowid -> Integer,
-        #[sql_name = "customer_search_grams"]
-        whole -> diesel::sql_types::Text,
-        grams -> diesel::sql_types::Text,
-    }
-}
-
-diesel::allow_tables_to_appear_in_same_query!(customer_search_grams, customers);
 diesel::allow_tables_to_appear_in_same_query!(customer_search_grams, tags);
 diesel::allow_tables_to_appear_in_same_query!(customer_search_grams, customer_tags);
 diesel::allow_tables_to_appear_in_same_query!(customer_search_grams, communities);
@@ -577,9 +478,10 @@ diesel::infix_operator!(Matches, " MATCH ");
 
 type Boxed<'a> = customers::BoxedQuery<'a, <DbConnection as Connection>::Backend>;
 
-/// The filters other than the search text, on any query that has the customers table.
+/// The filters other than the search text, on any query that has the customers table;
+/// `$tag_ids` (an `Option<&[i32]>`) are the ids of the tag asked for and its sub-tags.
 macro_rules! other_filters {
-    ($query:expr, $search:expr) => {{
+    ($query:expr, $search:expr, $tag_ids:expr) => {{
         let mut query = $query;
         let search: &Search = $search;
         if let Some(t) = &search.customer_type {
@@ -596,16 +498,10 @@ macro_rules! other_filters {
             }
             None => {}
         }
-        if let Some(tag) = &search.tag {
-            let tag_ids = tags::table
-                .filter(
-                    tags::path.eq(tag.clone()).or(tags::path
-                        .like(format!("{}/%", escape_like(tag)))
-                        .escape('\\')),
-                )
-                .select(tags::id);
+        if let Some(ids) = $tag_ids {
+            let ids: Vec<i32> = ids.to_vec();
             let tagged = customer_tags::table
-                .filter(customer_tags::tag_id.eq_any(tag_ids))
+                .filter(customer_tags::tag_id.eq_any(ids))
                 .select(customer_tags::customer_id);
             query = query.filter(customers::id.eq_any(tagged));
         }
@@ -619,6 +515,12 @@ macro_rules! other_filters {
     }};
 }
 
+diesel::define_sql_function! {
+    /// PostgreSQL's index of four-digit runs (migration 000006): the same runs as
+    /// `search_index::digit_grams`, without the `n`.
+    fn dossier_digit_runs(text: diesel::sql_types::Text) -> diesel::sql_types::Array<diesel::sql_types::Text>;
+}
+
 /// Four or more digits and nothing else (a phone fragment, a unit, a code's serial): the
 /// four-digit runs find them (SQLite's gram index, PostgreSQL's `dossier_digit_runs`).
 fn digits_of(search: &Search) -> Option<String> {
@@ -626,16 +528,26 @@ fn digits_of(search: &Search) -> Option<String> {
     (text.len() >= 4 && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.to_string())
 }
 
-/// Ids from SQLite's gram index (`query` is an FTS5 MATCH), newest first, with the other
-/// filters, and `contains` (a LIKE pattern on the search text) when the grams alone do not
-/// say the record matches.
+/// Ids from SQLite's token index (`query` is an FTS5 MATCH), newest first, with the
+/// other filters, and `contains` (a LIKE pattern on the search text) when the tokens
+/// alone do not say the record matches. Type, status, community and tags are tokens of
+/// the index too: the index intersects them with the name pieces or digits, and only
+/// records that pass them all are read (a common surname with a rare type read each of
+/// the surname's records before).
 fn sqlite_grams(
     c: &mut diesel::SqliteConnection,
     search: &Search,
+    tag_ids: Option<&[i32]>,
     query: String,
     contains: Option<String>,
     limit: i64,
 ) -> QueryResult<Vec<i32>> {
+    let query = std::iter::once(query)
+        .chain(filter_tokens(search, tag_ids))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    // The tags are in the MATCH; the other filters stay in SQL too, where they cost
+    // a look at the matches only (and hold the office's communities).
     let mut ids = other_filters!(
         customer_search_grams::table
             .inner_join(customers::table.on(customers::id.eq(customer_search_grams::rowid)))
@@ -644,7 +556,8 @@ fn sqlite_grams(
                 query.into_sql::<diesel::sql_types::Text>(),
             ))
             .into_boxed(),
-        search
+        search,
+        None::<&[i32]>
     );
     if let Some(pattern) = contains {
         ids = ids.filter(customers::search_text.like(pattern));
@@ -655,13 +568,50 @@ fn sqlite_grams(
         .load(c)
 }
 
+/// The page's filters as terms of SQLite's token index (see `search_index`).
+fn filter_tokens(search: &Search, tag_ids: Option<&[i32]>) -> Vec<String> {
+    let mut terms = Vec::new();
+    terms.extend(
+        search
+            .customer_type
+            .as_deref()
+            .map(search_index::type_token),
+    );
+    terms.extend(search.status.as_deref().map(search_index::status_token));
+    terms.extend(
+        search
+            .community
+            .as_deref()
+            .map(search_index::community_token),
+    );
+    if let Some(ids) = tag_ids {
+        let any: Vec<String> = ids.iter().map(|id| search_index::tag_token(*id)).collect();
+        terms.push(format!("({})", any.join(" OR ")));
+    }
+    terms
+}
+
+/// The ids of the tag the page filters by and of its sub-tags: `Some(empty)` when no such
+/// tag exists (nothing matches), `None` when the page has no tag filter.
+fn tag_filter(conn: &mut DbConnection, search: &Search) -> QueryResult<Option<Vec<i32>>> {
+    search
+        .tag
+        .as_deref()
+        .map(|path| super::tags::ids_under(conn, path))
+        .transpose()
+}
+
 /// A one- or two-character search (a surname): the name-gram index.
 fn gram_of(search: &Search) -> Option<String> {
     let text = search.text.trim().to_lowercase();
     (1..=2).contains(&text.chars().count()).then_some(text)
 }
 
-fn filtered<'a>(backend: super::Backend, search: &'a Search) -> Boxed<'a> {
+fn filtered<'a>(
+    backend: super::Backend,
+    search: &'a Search,
+    tag_ids: Option<&'a [i32]>,
+) -> Boxed<'a> {
     let mut query = customers::table.into_boxed();
     let text = search.text.trim().to_lowercase();
     if text.chars().count() >= 3 {
@@ -688,7 +638,7 @@ fn filtered<'a>(backend: super::Backend, search: &'a Search) -> Boxed<'a> {
             super::Backend::Postgres => query.filter(contains),
         };
     }
-    other_filters!(query, search)
+    other_filters!(query, search, tag_ids)
 }
 
 /// An FTS5 query that every record containing `text` (3 characters or more) matches:
@@ -730,16 +680,22 @@ pub fn search(
     per_page: i64,
 ) -> QueryResult<(Vec<Customer>, i64)> {
     let limit = count_cap(page, per_page) + 1;
+    let tag_ids = tag_filter(conn, search)?;
+    if tag_ids.as_ref().is_some_and(Vec::is_empty) {
+        return Ok((Vec::new(), 0));
+    }
+    let tag_ids = tag_ids.as_deref();
     // A gram search is driven by the gram index in id order: a surname matches
     // thousands, and collecting them all first cost ~3 ms a page at 100k records.
     let ids: Vec<i32> = match (gram_of(search), digits_of(search), &mut *conn) {
         (Some(gram), _, DbConnection::Sqlite(c)) => {
             let token = format!("\"{}\"", hex::encode(gram));
-            sqlite_grams(c, search, token, None, limit)?
+            sqlite_grams(c, search, tag_ids, token, None, limit)?
         }
         (None, Some(digits), DbConnection::Sqlite(c)) => {
             let contains = format!("%{digits}%");
-            sqlite_grams(c, search, digit_cover_query(&digits), Some(contains), limit)?
+            let cover = digit_cover_query(&digits);
+            sqlite_grams(c, search, tag_ids, cover, Some(contains), limit)?
         }
         (None, Some(digits), DbConnection::Pg(c)) => {
             let runs: Vec<String> = digit_cover(&digits).into_iter().map(String::from).collect();
@@ -748,7 +704,8 @@ pub fn search(
                     .filter(dossier_digit_runs(customers::search_text).contains(runs))
                     .filter(customers::search_text.like(format!("%{digits}%")))
                     .into_boxed(),
-                search
+                search,
+                tag_ids
             )
             .select(customers::id)
             .order(customers::id.desc())
@@ -761,7 +718,8 @@ pub fn search(
                     .inner_join(customers::table)
                     .filter(customer_grams::gram.eq(gram))
                     .into_boxed(),
-                search
+                search,
+                tag_ids
             );
             if search.filters_records() {
                 // The generic plan of a prepared statement is made for an average name
@@ -776,7 +734,7 @@ pub fn search(
                 .limit(limit)
                 .load(c)?
         }
-        (None, _, conn) => filtered(conn.backend(), search)
+        (None, _, conn) => filtered(conn.backend(), search, tag_ids)
             .select(customers::id)
             .order(customers::id.desc())
             .limit(limit)
@@ -812,11 +770,13 @@ pub fn search_by_id_number(
     per_page: i64,
 ) -> QueryResult<(Vec<Customer>, i64)> {
     let limit = count_cap(page, per_page) + 1;
+    let tag_ids = tag_filter(conn, search)?;
     let found: Vec<Customer> = other_filters!(
         customers::table
             .filter(customers::id_number_index.eq(index.to_string()))
             .into_boxed(),
-        search
+        search,
+        tag_ids.as_deref()
     )
     .select(Customer::as_select())
     .order(customers::id.desc())
@@ -878,27 +838,7 @@ pub fn in_office(conn: &mut DbConnection, community: &str, office_id: i32) -> Qu
 
 #[cfg(test)]
 mod tests {
-    use super::{digit_cover, digit_cover_query, digit_grams, gram_tokens, trigram_cover};
-
-    #[test]
-    fn digit_runs_of_four_are_tokens_and_a_cover_reaches_the_last_digit() {
-        assert_eq!(
-            digit_grams("p-2026-000042 王五 13812345678 3-1201"),
-            [
-                "n0000", "n0004", "n0042", "n1201", "n1234", "n1381", "n2026", "n2345", "n3456",
-                "n3812", "n4567", "n5678", "n8123"
-            ]
-        );
-        assert!(digit_grams("abc 123 x4").is_empty());
-        assert_eq!(digit_cover("1313425"), ["1313", "3425"]);
-        assert_eq!(digit_cover("1234"), ["1234"]);
-        assert_eq!(digit_cover_query("1313425"), "n1313 AND n3425");
-        assert_eq!(digit_cover_query("12345678"), "n1234 AND n5678");
-        assert_eq!(
-            gram_tokens("王五", "1234"),
-            "e4ba94 e78e8b e78e8be4ba94 n1234"
-        );
-    }
+    use super::trigram_cover;
 
     #[test]
     fn the_trigram_cover_reaches_the_last_character() {

@@ -57,6 +57,8 @@ pub fn move_dormant(
         DbConnection::Sqlite(c) => update.get_results(c)?,
     };
     moved.sort_unstable_by_key(|(id, _, _)| *id);
+    let ids: Vec<i32> = moved.iter().map(|(id, _, _)| *id).collect();
+    super::search_index::refresh(conn, &ids, super::search_index::Changed::Filters)?;
     Ok(moved)
 }
 

@@ -44,6 +44,18 @@ pub fn ensure(conn: &mut DbConnection, path: &str) -> QueryResult<i32> {
         .first(conn)
 }
 
+/// The ids of the tag `path` and of every tag under it (none when there is no such tag).
+pub fn ids_under(conn: &mut DbConnection, path: &str) -> QueryResult<Vec<i32>> {
+    tags::table
+        .filter(
+            tags::path.eq(path).or(tags::path
+                .like(format!("{}/%", super::customers::escape_like(path)))
+                .escape('\\')),
+        )
+        .select(tags::id)
+        .load(conn)
+}
+
 /// Sets a record's tags to exactly `paths`.
 pub fn set_for_customer(
     conn: &mut DbConnection,
@@ -61,11 +73,11 @@ pub fn set_for_customer(
             ))
             .execute(conn)?;
     }
-    Ok(())
+    super::search_index::refresh(conn, &[customer_id], super::search_index::Changed::Filters)
 }
 
-/// Gives a record one more tag (a new record: nothing to replace).
-/// `attach` for many (customer, tag) pairs at once (the import).
+/// Gives records more tags, many (customer, tag) pairs at once (the import, a merge). The
+/// caller refreshes the search index (the import indexes its records with their tags).
 pub fn attach_many(conn: &mut DbConnection, pairs: &[(i32, i32)]) -> QueryResult<()> {
     let values: Vec<_> = pairs
         .iter()
@@ -82,16 +94,6 @@ pub fn attach_many(conn: &mut DbConnection, pairs: &[(i32, i32)]) -> QueryResult
         &values,
         super::ROWS_PER_INSERT * 10
     )
-}
-
-pub fn attach(conn: &mut DbConnection, customer_id: i32, tag_id: i32) -> QueryResult<()> {
-    diesel::insert_into(customer_tags::table)
-        .values((
-            customer_tags::customer_id.eq(customer_id),
-            customer_tags::tag_id.eq(tag_id),
-        ))
-        .execute(conn)
-        .map(drop)
 }
 
 pub fn of_customer(conn: &mut DbConnection, customer_id: i32) -> QueryResult<Vec<String>> {
@@ -147,17 +149,19 @@ pub fn merge_into(conn: &mut DbConnection, from: &Tag, into: &Tag) -> QueryResul
         .load::<i32>(conn)?
         .into_iter()
         .collect();
-    let moving: Vec<(i32, i32)> = customer_tags::table
+    let tagged: Vec<i32> = customer_tags::table
         .filter(customer_tags::tag_id.eq(from.id))
         .select(customer_tags::customer_id)
-        .load::<i32>(conn)?
-        .into_iter()
+        .load(conn)?;
+    let moving: Vec<(i32, i32)> = tagged
+        .iter()
         .filter(|id| !already.contains(id))
-        .map(|id| (id, into.id))
+        .map(|id| (*id, into.id))
         .collect();
     attach_many(conn, &moving)?;
     diesel::delete(customer_tags::table.filter(customer_tags::tag_id.eq(from.id))).execute(conn)?;
     diesel::delete(tags::table.find(from.id)).execute(conn)?;
+    super::search_index::refresh(conn, &tagged, super::search_index::Changed::Filters)?;
     Ok(moving.len())
 }
 

@@ -639,7 +639,7 @@ pub(crate) fn import_file(app: &TestApp, csv_path: &std::path::Path) {
     );
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)])
         .unwrap()
         .trim_start_matches('=')
@@ -1090,7 +1090,7 @@ async fn an_enterprise_shows_missing_key_contacts_until_it_has_three(
 }
 
 /// The codes listed on a result page, in order, and the count line.
-fn codes_on(page: &str) -> (Vec<String>, String) {
+pub(crate) fn codes_on(page: &str) -> (Vec<String>, String) {
     let codes = page
         .split("<td class=\"nowrap\"><a href=\"/customers/")
         .skip(1)

@@ -22,6 +22,7 @@ mod pages;
 mod reverify;
 mod reverify_limit;
 mod reviews;
+mod search_filters;
 mod security;
 mod shutdown;
 mod sweep;

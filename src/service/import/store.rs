@@ -45,6 +45,7 @@ pub(super) fn store(
         }
         let mut rows = Vec::with_capacity(count);
         let mut tag_lists = Vec::with_capacity(count);
+        let mut row_tag_ids = Vec::with_capacity(count);
         for good in batch {
             let letter = good.draft.customer_type.code_letter();
             let serial = next_serial
@@ -52,15 +53,8 @@ pub(super) fn store(
                 .ok_or(diesel::result::Error::NotFound)?;
             let code = format!("{letter}-{}-{:06}", today.year(), *serial);
             *serial += 1;
-            rows.push((code, good.fields));
-            tag_lists.push(good.draft.tags);
-        }
-        let ids = customers::insert_many(c, import_id, &rows)?;
-        let mut tag_pairs = Vec::new();
-        let mut contacts = Vec::with_capacity(rows.len() * 2);
-        let mut versions = Vec::with_capacity(rows.len());
-        for ((paths, (_, fields)), &customer_id) in tag_lists.iter().zip(&rows).zip(&ids) {
-            for path in paths {
+            let mut ids = Vec::with_capacity(good.draft.tags.len());
+            for path in &good.draft.tags {
                 let id = match tag_ids.get(path) {
                     Some(id) => *id,
                     None => {
@@ -69,8 +63,22 @@ pub(super) fn store(
                         id
                     }
                 };
-                tag_pairs.push((customer_id, id));
+                ids.push(id);
             }
+            ids.sort_unstable();
+            ids.dedup();
+            rows.push((code, good.fields));
+            tag_lists.push(good.draft.tags);
+            row_tag_ids.push(ids);
+        }
+        let ids = customers::insert_many(c, import_id, &rows, &row_tag_ids)?;
+        let mut tag_pairs = Vec::new();
+        let mut contacts = Vec::with_capacity(rows.len() * 2);
+        let mut versions = Vec::with_capacity(rows.len());
+        for (((paths, (_, fields)), &customer_id), tags_of_row) in
+            tag_lists.iter().zip(&rows).zip(&ids).zip(&row_tag_ids)
+        {
+            tag_pairs.extend(tags_of_row.iter().map(|tag| (customer_id, *tag)));
             contacts.push((customer_id, "phone", fields.phone.as_str()));
             if let Some(email) = &fields.email {
                 contacts.push((customer_id, "email", email.as_str()));
