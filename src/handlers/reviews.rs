@@ -16,11 +16,12 @@ use crate::service::customers::{self as customer_service, InteractionInput};
 use crate::service::reviews::{self as service, LegalReviewInput};
 use crate::state::AppState;
 use crate::views::reviews::{CleanupPage, PendingPage};
-use crate::views::{render, render_status, see_other, PageCtx};
+use crate::views::{render, render_status, PageCtx};
 use crate::web::current_user::CurrentUser;
 use crate::web::form::Form;
 use crate::web::page_number;
-use crate::web::session::{FlashKind, TypedSession};
+use crate::web::reply::Reply;
+use crate::web::session::TypedSession;
 
 const PER_PAGE: i64 = 50;
 
@@ -117,11 +118,8 @@ pub async fn callback(
     } else {
         "flash-callback-noted"
     };
-    session.flash(
-        FlashKind::Success,
-        ctx.t_args(key, &[("code", customer.code.clone())]),
-    )?;
-    Ok(see_other("/reviews/pending-activation"))
+    Reply::new(ctx, &session, "/reviews/pending-activation")
+        .done(|ctx| ctx.t_args(key, &[("code", customer.code.clone())]))
 }
 
 /// `GET /reviews/cleanup`
@@ -227,28 +225,19 @@ pub async fn decide(
             }
         })
         .await;
-    match outcome {
-        Ok(()) => {
-            let key = if keep {
-                "flash-cleanup-kept"
-            } else {
-                "flash-cleanup-proposed"
-            };
-            session.flash(
-                FlashKind::Success,
-                ctx.t_args(key, &[("code", customer.code.clone())]),
-            )?;
-        }
-        Err(AppError::Invalid(errors)) => {
+    let key = if keep {
+        "flash-cleanup-kept"
+    } else {
+        "flash-cleanup-proposed"
+    };
+    Reply::new(ctx, &session, "/reviews/cleanup").or_flash(
+        outcome,
+        |ctx, ()| ctx.t_args(key, &[("code", customer.code.clone())]),
+        |ctx, errors| {
             let key = errors.get("reason").unwrap_or("err-page-bad-request");
-            session.flash(
-                FlashKind::Error,
-                format!("{}: {}", customer.code, ctx.t(key)),
-            )?;
-        }
-        Err(other) => return Err(other),
-    }
-    Ok(see_other("/reviews/cleanup"))
+            format!("{}: {}", customer.code, ctx.t(key))
+        },
+    )
 }
 
 /// `POST /reviews/cleanup/legal-review`
@@ -267,20 +256,18 @@ pub async fn legal_review(
     let outcome = state
         .db(move |c| service::record_legal_review(c, &caller, office, &input, today))
         .await;
-    match outcome {
-        Ok(count) => {
-            session.flash(
-                FlashKind::Success,
+    Reply::new(ctx, &session, "/reviews/cleanup")
+        .or_page(
+            outcome,
+            |ctx, count| {
                 ctx.t_args(
                     "flash-legal-review-recorded",
                     &[("count", count.to_string())],
-                ),
-            )?;
-            Ok(see_other("/reviews/cleanup"))
-        }
-        Err(AppError::Invalid(errors)) => cleanup_page(ctx, user, state, 1, typed, errors).await,
-        Err(other) => Err(other),
-    }
+                )
+            },
+            |ctx, errors| cleanup_page(ctx, user, state, 1, typed, errors),
+        )
+        .await
 }
 
 /// `POST /reviews/cleanup/archive`: archives every approved customer in one go.
@@ -296,9 +283,6 @@ pub async fn archive(
     let count = state
         .db(move |c| service::archive_approved(c, &caller, office))
         .await?;
-    session.flash(
-        FlashKind::Success,
-        ctx.t_args("flash-archived", &[("count", count.to_string())]),
-    )?;
-    Ok(see_other("/reviews/cleanup"))
+    Reply::new(ctx, &session, "/reviews/cleanup")
+        .done(|ctx| ctx.t_args("flash-archived", &[("count", count.to_string())]))
 }

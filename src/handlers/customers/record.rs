@@ -15,10 +15,11 @@ use crate::state::AppState;
 use crate::views::customers::{
     in_form_order, status_label, type_label, HistoryPage, RecordForms, ShowPage, VersionView,
 };
-use crate::views::{render, render_status, see_other, PageCtx};
+use crate::views::{render, render_status, PageCtx};
 use crate::web::current_user::CurrentUser;
 use crate::web::form::Form;
-use crate::web::session::{FlashKind, TypedSession};
+use crate::web::reply::Reply;
+use crate::web::session::TypedSession;
 
 /// Fewer key contacts than this on an enterprise record shows a badge.
 const KEY_CONTACTS_EXPECTED: usize = 3;
@@ -140,8 +141,8 @@ pub async fn reveal(
     {
         Ok(plain) => show_page(ctx, &user, &state, customer, Some(plain), None, None).await,
         Err(AppError::Invalid(_)) => {
-            session.flash(FlashKind::Error, ctx.t("err-reveal-reason"))?;
-            Ok(see_other(&format!("/customers/{}", customer.code)))
+            Reply::new(ctx, &session, format!("/customers/{}", customer.code))
+                .refused(|ctx| ctx.t("err-reveal-reason"))
         }
         Err(other) => Err(other),
     }
@@ -194,22 +195,27 @@ pub async fn restore(
     let outcome = state
         .db(move |c| service::restore(c, &caller, &stored, version, &form.reason))
         .await;
-    let (kind, text) = match outcome {
-        Ok(Updated::Saved(saved)) => (
-            FlashKind::Success,
-            ctx.t_args(
-                "flash-customer-restored",
-                &[
-                    ("version", version.to_string()),
-                    ("new", saved.version.to_string()),
-                ],
-            ),
-        ),
-        Ok(Updated::Unchanged) => (FlashKind::Success, ctx.t("flash-customer-unchanged")),
-        Ok(Updated::Conflict { .. }) => (FlashKind::Error, ctx.t("customer-conflict")),
-        Err(AppError::Invalid(_)) => (FlashKind::Error, ctx.t("err-restore-reason")),
-        Err(other) => return Err(other),
+    let reply = Reply::new(
+        ctx,
+        &session,
+        format!("/customers/{}/history", customer.code),
+    );
+    // The version made, if any; a conflict (edited meanwhile) is flashed as an error.
+    let made = match outcome {
+        Ok(Updated::Saved(saved)) => Ok(Some(saved.version)),
+        Ok(Updated::Unchanged) => Ok(None),
+        Ok(Updated::Conflict { .. }) => return reply.refused(|ctx| ctx.t("customer-conflict")),
+        Err(other) => Err(other),
     };
-    session.flash(kind, text)?;
-    Ok(see_other(&format!("/customers/{}/history", customer.code)))
+    reply.or_flash(
+        made,
+        |ctx, made| match made {
+            Some(new) => ctx.t_args(
+                "flash-customer-restored",
+                &[("version", version.to_string()), ("new", new.to_string())],
+            ),
+            None => ctx.t("flash-customer-unchanged"),
+        },
+        |ctx, _| ctx.t("err-restore-reason"),
+    )
 }

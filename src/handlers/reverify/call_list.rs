@@ -13,11 +13,12 @@ use crate::handlers::customers::{load, Code};
 use crate::service::reverify as service;
 use crate::state::AppState;
 use crate::views::reverify::{CallListPage, CallRow};
-use crate::views::{render, see_other, PageCtx};
+use crate::views::{render, PageCtx};
 use crate::web::current_user::CurrentUser;
 use crate::web::form::Form;
 use crate::web::page_number;
-use crate::web::session::{FlashKind, TypedSession};
+use crate::web::reply::Reply;
+use crate::web::session::TypedSession;
 
 const PER_PAGE: i64 = 50;
 
@@ -101,15 +102,9 @@ pub async fn verified(
     let outcome = state
         .db(move |c| service::verify_by_phone(c, &caller, &code, &form.note, today))
         .await;
-    match outcome {
-        Ok(()) => session.flash(
-            FlashKind::Success,
-            ctx.t_args("call-list-flash-verified", &[("code", customer.code)]),
-        )?,
-        Err(AppError::Invalid(_)) => {
-            session.flash(FlashKind::Error, ctx.t("call-list-note-bad"))?
-        }
-        Err(other) => return Err(other),
-    }
-    Ok(see_other("/reviews/call-list"))
+    Reply::new(ctx, &session, "/reviews/call-list").or_flash(
+        outcome,
+        |ctx, ()| ctx.t_args("call-list-flash-verified", &[("code", customer.code)]),
+        |ctx, _| ctx.t("call-list-note-bad"),
+    )
 }
