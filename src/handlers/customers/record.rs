@@ -5,7 +5,8 @@ use serde::Deserialize;
 use super::{load, Code};
 use crate::db::customers::Customer;
 use crate::db::{enterprise_contacts, record_details};
-use crate::domain::customer::{CustomerType, OccupantRole, Source};
+use crate::domain::customer::{OccupantRole, Source};
+use crate::domain::record_rules;
 use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::handlers::caller;
@@ -21,9 +22,6 @@ use crate::web::form::Form;
 use crate::web::reply::Reply;
 use crate::web::session::TypedSession;
 
-/// Fewer key contacts than this on an enterprise record shows a badge.
-const KEY_CONTACTS_EXPECTED: usize = 3;
-
 /// The record page. `log_view` names the viewer whose view is logged; `forms` holds what
 /// was typed into the page's small forms when one of them was refused (status 422).
 pub(super) async fn show_page(
@@ -36,8 +34,7 @@ pub(super) async fn show_page(
     forms: Option<RecordForms>,
 ) -> Result<HttpResponse, AppError> {
     let id = customer.id;
-    // Only an enterprise record shows key contacts.
-    let is_enterprise = customer.customer_type == CustomerType::Enterprise.as_str();
+    let is_enterprise = record_rules::has_key_contacts(&customer.customer_type);
     let view = log_view.map(|viewer| service::view_event(&viewer, &customer.code));
     let audit = state.audit.clone();
     let logged = async move {
@@ -79,10 +76,14 @@ pub(super) async fn show_page(
             .and_then(|r| r.parse::<OccupantRole>().ok())
             .map(|r| r.label_key()),
         is_enterprise,
-        key_contacts_missing: is_enterprise && key_contacts.len() < KEY_CONTACTS_EXPECTED,
+        key_contacts_missing: record_rules::key_contacts_missing(
+            &customer.customer_type,
+            key_contacts.len(),
+        ),
         key_contacts,
         old_contacts: contacts.into_iter().filter(|c| !c.is_valid()).collect(),
-        can_edit: user.can(Permission::EditCustomers) && customer.status != "archived",
+        can_edit: user.can(Permission::EditCustomers)
+            && record_rules::is_editable(&customer.status),
         can_reveal: user.can(Permission::RevealIdNumbers),
         channels: CHANNELS,
         now: state.clock.now_stored(),

@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::db::reverify_due;
+use crate::domain::call_list::{due_on, CallReason};
 use crate::domain::reverify::Cycles;
 use crate::domain::role::Permission;
 use crate::error::AppError;
@@ -52,20 +53,18 @@ pub async fn list(
         .await?;
     let rows = found
         .into_iter()
-        .map(|c| {
-            let base = c.last_verified_at.unwrap_or(c.first_contact_at);
-            let no_email = c.email.as_deref().is_none_or(|e| e.trim().is_empty());
-            CallRow {
-                due: cycles.due_date(&c.customer_type, base).to_string(),
-                why: if no_email {
-                    "call-list-why-no-email"
-                } else {
-                    "call-list-why-mail-failed"
-                },
-                code: c.code,
-                name: c.name,
-                phone: c.phone,
-            }
+        .map(|c| CallRow {
+            due: due_on(
+                cycles,
+                &c.customer_type,
+                c.last_verified_at,
+                c.first_contact_at,
+            )
+            .to_string(),
+            why: CallReason::of(c.email.as_deref()).label_key(),
+            code: c.code,
+            name: c.name,
+            phone: c.phone,
         })
         .collect();
     let link = |p: i64| format!("/reviews/call-list?page={p}");
