@@ -5,7 +5,6 @@ use serde::Deserialize;
 use super::{load, Code};
 use crate::db::customers::Customer;
 use crate::db::{enterprise_contacts, record_details};
-use crate::domain::customer::{OccupantRole, Source};
 use crate::domain::record_rules;
 use crate::domain::role::Permission;
 use crate::error::AppError;
@@ -14,7 +13,8 @@ use crate::service::customers::{self as service, Updated, CHANNELS};
 use crate::service::Caller;
 use crate::state::AppState;
 use crate::views::customers::{
-    in_form_order, status_label, type_label, HistoryPage, RecordForms, ShowPage, VersionView,
+    in_form_order, role_label, source_label, status_label, type_label, HistoryPage, RecordForms,
+    ShowPage, VersionView,
 };
 use crate::views::{render, render_status, PageCtx};
 use crate::web::current_user::CurrentUser;
@@ -66,15 +66,8 @@ pub(super) async fn show_page(
     let page = ShowPage {
         type_label: type_label(&customer.customer_type),
         status_label: status_label(&customer.status),
-        source_label: customer
-            .source
-            .parse::<Source>()
-            .map_or("customer-any", |s| s.label_key()),
-        role_label: customer
-            .occupant_role
-            .as_deref()
-            .and_then(|r| r.parse::<OccupantRole>().ok())
-            .map(|r| r.label_key()),
+        source_label: source_label(&customer.source),
+        role_label: role_label(customer.occupant_role.as_deref()),
         is_enterprise,
         key_contacts_missing: record_rules::key_contacts_missing(
             &customer.customer_type,

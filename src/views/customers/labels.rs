@@ -1,20 +1,37 @@
-//! How stored customer values read on the pages: the labels of types and statuses, the
-//! fields in the form's order, and stored values as people read them (history, conflicts).
+//! How stored customer values read on the pages: the labels of types, statuses, sources
+//! and roles, the fields in the form's order, and stored values as people read them
+//! (history, conflicts).
 
 use crate::domain::customer::{CustomerType, OccupantRole, Source, Status};
 use crate::domain::history::Change;
 use crate::views::PageCtx;
 
+/// The label key of a stored customer type ("any" for one no longer known).
 pub fn type_label(stored: &str) -> &'static str {
     stored
         .parse::<CustomerType>()
         .map_or("customer-any", |t| t.label_key())
 }
 
+/// The label key of a stored status.
 pub fn status_label(stored: &str) -> &'static str {
     stored
         .parse::<Status>()
         .map_or("customer-any", |s| s.label_key())
+}
+
+/// The label key of a stored source.
+pub fn source_label(stored: &str) -> &'static str {
+    stored
+        .parse::<Source>()
+        .map_or("customer-any", |s| s.label_key())
+}
+
+/// The label key of a stored occupant role; none when unset or no longer known.
+pub fn role_label(stored: Option<&str>) -> Option<&'static str> {
+    stored
+        .and_then(|r| r.parse::<OccupantRole>().ok())
+        .map(|r| r.label_key())
 }
 
 /// Fields in the form's order, so history and conflicts read like the form.

@@ -10,7 +10,10 @@ mod tags;
 
 pub use form::{form_fields, FormField, FormPage};
 pub use history::{HistoryPage, VersionView};
-pub use labels::{display_value, field_label_key, in_form_order, status_label, type_label};
+pub use labels::{
+    display_value, field_label_key, in_form_order, role_label, source_label, status_label,
+    type_label,
+};
 pub use list::{ListPage, ListQuery, Row};
 pub use show::{RecordForms, ShowPage};
 pub use tags::{TagRow, TagsPage};
