@@ -4,6 +4,7 @@ pub mod audit;
 pub mod call_list;
 pub mod community;
 pub mod customer;
+pub mod dormancy;
 pub mod history;
 pub mod office;
 pub mod outbox;

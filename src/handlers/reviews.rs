@@ -1,6 +1,7 @@
 //! `/reviews/pending-activation` and `/reviews/cleanup`: the dormancy review lists.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -9,6 +10,7 @@ use serde::Deserialize;
 use super::caller;
 use super::customers::{load, Code};
 use crate::db::reviews;
+use crate::domain::dormancy::{callback_summary, Callback, CleanupChoice};
 use crate::domain::role::Permission;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
@@ -31,6 +33,13 @@ fn page_links(base: &str, page: i64, total: i64) -> (Option<String>, Option<Stri
         (page > 1).then(|| link(page - 1)),
         (page * PER_PAGE < total).then(|| link(page + 1)),
     )
+}
+
+/// A choice the page offers as buttons: anything else is a bad request.
+fn parse<T: FromStr<Err = &'static str>>(value: &str) -> Result<T, AppError> {
+    value
+        .parse()
+        .map_err(|e: &str| AppError::BadRequest(e.into()))
 }
 
 /// `GET /reviews/pending-activation`: least recently called back first.
@@ -80,30 +89,17 @@ pub async fn callback(
     let customer = load(&state, &user, code.into_inner()).await?;
     customer_service::ensure_editable(&customer)?;
     let caller = caller(&req, &user);
-    let reached = match input.outcome.as_str() {
-        "reached" => true,
-        "no_answer" => false,
-        _ => {
-            return Err(AppError::BadRequest(
-                "outcome must be reached or no_answer".into(),
-            ))
-        }
-    };
+    let reached = parse::<Callback>(&input.outcome)? == Callback::Reached;
     let note = input.note.trim().to_string();
     let stored = customer.clone();
     let today = state.clock.today();
     state
         .db(move |c| {
             if reached {
-                let summary = if note.is_empty() {
-                    "回访 / callback".to_string()
-                } else {
-                    note
-                };
                 let interaction = InteractionInput {
                     occurred_on: today.to_string(),
                     channel: "call".into(),
-                    summary,
+                    summary: callback_summary(&note),
                 };
                 customer_service::log_interaction(c, &caller, &stored, &interaction, today)?;
                 reviews::set_callback(c, stored.id)?;
@@ -205,15 +201,7 @@ pub async fn decide(
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, code.into_inner()).await?;
     let caller = caller(&req, &user);
-    let keep = match input.decision.as_str() {
-        "keep" => true,
-        "archive" => false,
-        _ => {
-            return Err(AppError::BadRequest(
-                "decision must be keep or archive".into(),
-            ))
-        }
-    };
+    let keep = parse::<CleanupChoice>(&input.decision)? == CleanupChoice::Keep;
     let stored = customer.clone();
     let reason = input.reason.clone();
     let outcome = state
