@@ -24,6 +24,7 @@ pub mod login_attempts;
 pub mod migrate;
 pub mod offices;
 pub mod outbox;
+pub mod queries;
 pub mod record_details;
 pub mod reverify_due;
 pub mod reviews;

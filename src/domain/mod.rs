@@ -1,13 +1,16 @@
 //! Types, validation and rules: no HTTP, no SQL.
 
 pub mod audit;
+pub mod call_list;
 pub mod community;
 pub mod customer;
+pub mod dormancy;
 pub mod history;
 pub mod office;
 pub mod outbox;
 pub mod password;
 pub mod personal_link;
+pub mod record_rules;
 pub mod reverify;
 pub mod role;
 pub mod spreadsheet;

@@ -1,6 +1,6 @@
 use actix_web::{web, HttpResponse};
 
-use crate::db::{backups, change_reports, offices};
+use crate::db::queries::home;
 use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -14,29 +14,20 @@ pub async fn show(
     user: CurrentUser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let (office_id, reads) = (user.office_id, user.can(Permission::ReadCustomers));
-    let watches_backups = user.can(Permission::ManageJobs);
+    let viewer = home::Viewer {
+        office_id: user.office_id,
+        reads_customers: user.can(Permission::ReadCustomers),
+        watches_backups: user.can(Permission::ManageJobs),
+    };
     let now = state.clock.now_stored();
-    let (office, overdue, backup_failing) = state
-        .db(move |c| {
-            let office = match office_id {
-                Some(id) => offices::find(c, id)?.map(|o| o.name),
-                None => None,
-            };
-            let overdue = if reads {
-                Some(change_reports::overdue_count(c, office_id, now)?)
-            } else {
-                None
-            };
-            let backup_failing = watches_backups && backups::failing(c)?;
-            Ok((office, overdue, backup_failing))
-        })
+    let home = state
+        .db(move |c| Ok(home::for_viewer(c, viewer, now)?))
         .await?;
     render(&HomePage {
         ctx,
         user,
-        office,
-        overdue,
-        backup_failing,
+        office: home.office,
+        overdue: home.overdue,
+        backup_failing: home.backup_failing,
     })
 }

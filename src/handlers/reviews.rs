@@ -1,6 +1,7 @@
 //! `/reviews/pending-activation` and `/reviews/cleanup`: the dormancy review lists.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -9,6 +10,7 @@ use serde::Deserialize;
 use super::caller;
 use super::customers::{load, Code};
 use crate::db::reviews;
+use crate::domain::dormancy::{callback_summary, Callback, CleanupChoice};
 use crate::domain::role::Permission;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
@@ -16,11 +18,12 @@ use crate::service::customers::{self as customer_service, InteractionInput};
 use crate::service::reviews::{self as service, LegalReviewInput};
 use crate::state::AppState;
 use crate::views::reviews::{CleanupPage, PendingPage};
-use crate::views::{render, render_status, see_other, PageCtx};
+use crate::views::{render, render_status, PageCtx};
 use crate::web::current_user::CurrentUser;
 use crate::web::form::Form;
 use crate::web::page_number;
-use crate::web::session::{FlashKind, TypedSession};
+use crate::web::reply::Reply;
+use crate::web::session::TypedSession;
 
 const PER_PAGE: i64 = 50;
 
@@ -30,6 +33,13 @@ fn page_links(base: &str, page: i64, total: i64) -> (Option<String>, Option<Stri
         (page > 1).then(|| link(page - 1)),
         (page * PER_PAGE < total).then(|| link(page + 1)),
     )
+}
+
+/// A choice the page offers as buttons: anything else is a bad request.
+fn parse<T: FromStr<Err = &'static str>>(value: &str) -> Result<T, AppError> {
+    value
+        .parse()
+        .map_err(|e: &str| AppError::BadRequest(e.into()))
 }
 
 /// `GET /reviews/pending-activation`: least recently called back first.
@@ -79,30 +89,17 @@ pub async fn callback(
     let customer = load(&state, &user, code.into_inner()).await?;
     customer_service::ensure_editable(&customer)?;
     let caller = caller(&req, &user);
-    let reached = match input.outcome.as_str() {
-        "reached" => true,
-        "no_answer" => false,
-        _ => {
-            return Err(AppError::BadRequest(
-                "outcome must be reached or no_answer".into(),
-            ))
-        }
-    };
+    let reached = parse::<Callback>(&input.outcome)? == Callback::Reached;
     let note = input.note.trim().to_string();
     let stored = customer.clone();
     let today = state.clock.today();
     state
         .db(move |c| {
             if reached {
-                let summary = if note.is_empty() {
-                    "回访 / callback".to_string()
-                } else {
-                    note
-                };
                 let interaction = InteractionInput {
                     occurred_on: today.to_string(),
                     channel: "call".into(),
-                    summary,
+                    summary: callback_summary(&note),
                 };
                 customer_service::log_interaction(c, &caller, &stored, &interaction, today)?;
                 reviews::set_callback(c, stored.id)?;
@@ -117,11 +114,8 @@ pub async fn callback(
     } else {
         "flash-callback-noted"
     };
-    session.flash(
-        FlashKind::Success,
-        ctx.t_args(key, &[("code", customer.code.clone())]),
-    )?;
-    Ok(see_other("/reviews/pending-activation"))
+    Reply::new(ctx, &session, "/reviews/pending-activation")
+        .done(|ctx| ctx.t_args(key, &[("code", customer.code.clone())]))
 }
 
 /// `GET /reviews/cleanup`
@@ -207,15 +201,7 @@ pub async fn decide(
 ) -> Result<HttpResponse, AppError> {
     let customer = load(&state, &user, code.into_inner()).await?;
     let caller = caller(&req, &user);
-    let keep = match input.decision.as_str() {
-        "keep" => true,
-        "archive" => false,
-        _ => {
-            return Err(AppError::BadRequest(
-                "decision must be keep or archive".into(),
-            ))
-        }
-    };
+    let keep = parse::<CleanupChoice>(&input.decision)? == CleanupChoice::Keep;
     let stored = customer.clone();
     let reason = input.reason.clone();
     let outcome = state
@@ -227,28 +213,19 @@ pub async fn decide(
             }
         })
         .await;
-    match outcome {
-        Ok(()) => {
-            let key = if keep {
-                "flash-cleanup-kept"
-            } else {
-                "flash-cleanup-proposed"
-            };
-            session.flash(
-                FlashKind::Success,
-                ctx.t_args(key, &[("code", customer.code.clone())]),
-            )?;
-        }
-        Err(AppError::Invalid(errors)) => {
+    let key = if keep {
+        "flash-cleanup-kept"
+    } else {
+        "flash-cleanup-proposed"
+    };
+    Reply::new(ctx, &session, "/reviews/cleanup").or_flash(
+        outcome,
+        |ctx, ()| ctx.t_args(key, &[("code", customer.code.clone())]),
+        |ctx, errors| {
             let key = errors.get("reason").unwrap_or("err-page-bad-request");
-            session.flash(
-                FlashKind::Error,
-                format!("{}: {}", customer.code, ctx.t(key)),
-            )?;
-        }
-        Err(other) => return Err(other),
-    }
-    Ok(see_other("/reviews/cleanup"))
+            format!("{}: {}", customer.code, ctx.t(key))
+        },
+    )
 }
 
 /// `POST /reviews/cleanup/legal-review`
@@ -267,20 +244,18 @@ pub async fn legal_review(
     let outcome = state
         .db(move |c| service::record_legal_review(c, &caller, office, &input, today))
         .await;
-    match outcome {
-        Ok(count) => {
-            session.flash(
-                FlashKind::Success,
+    Reply::new(ctx, &session, "/reviews/cleanup")
+        .or_page(
+            outcome,
+            |ctx, count| {
                 ctx.t_args(
                     "flash-legal-review-recorded",
                     &[("count", count.to_string())],
-                ),
-            )?;
-            Ok(see_other("/reviews/cleanup"))
-        }
-        Err(AppError::Invalid(errors)) => cleanup_page(ctx, user, state, 1, typed, errors).await,
-        Err(other) => Err(other),
-    }
+                )
+            },
+            |ctx, errors| cleanup_page(ctx, user, state, 1, typed, errors),
+        )
+        .await
 }
 
 /// `POST /reviews/cleanup/archive`: archives every approved customer in one go.
@@ -296,9 +271,6 @@ pub async fn archive(
     let count = state
         .db(move |c| service::archive_approved(c, &caller, office))
         .await?;
-    session.flash(
-        FlashKind::Success,
-        ctx.t_args("flash-archived", &[("count", count.to_string())]),
-    )?;
-    Ok(see_other("/reviews/cleanup"))
+    Reply::new(ctx, &session, "/reviews/cleanup")
+        .done(|ctx| ctx.t_args("flash-archived", &[("count", count.to_string())]))
 }

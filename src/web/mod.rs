@@ -8,6 +8,7 @@ pub mod error_pages;
 pub mod form;
 pub mod guard;
 pub mod input;
+pub mod reply;
 pub mod request_log;
 pub mod session;
 

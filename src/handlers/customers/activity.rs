@@ -2,36 +2,25 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::record::show_page;
 use super::{load, Code};
+use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::handlers::caller;
 use crate::service::customers::{self as service, InteractionInput, ReportInput};
 use crate::service::key_contacts::{self, KeyContactInput};
 use crate::state::AppState;
 use crate::views::customers::RecordForms;
-use crate::views::{see_other, PageCtx};
+use crate::views::PageCtx;
 use crate::web::current_user::CurrentUser;
 use crate::web::form::Form;
-use crate::web::session::{FlashKind, TypedSession};
+use crate::web::reply::Reply;
+use crate::web::session::TypedSession;
 
-/// The first field message of a refused form, as a flash on the record page.
-fn flash_outcome(
-    ctx: &PageCtx,
-    session: &TypedSession,
-    outcome: Result<(), AppError>,
-    ok_key: &str,
-    fields: &[&str],
-) -> Result<(), AppError> {
-    match outcome {
-        Ok(()) => session.flash(FlashKind::Success, ctx.t(ok_key)),
-        Err(AppError::Invalid(errors)) => {
-            let key = fields
-                .iter()
-                .find_map(|f| errors.get(f))
-                .unwrap_or("err-page-bad-request");
-            session.flash(FlashKind::Error, ctx.t(key))
-        }
-        Err(other) => Err(other),
-    }
+/// The message of the first of `fields` that was refused, for a flash.
+fn first_message(errors: &FieldErrors, fields: &[&str]) -> &'static str {
+    fields
+        .iter()
+        .find_map(|f| errors.get(f))
+        .unwrap_or("err-page-bad-request")
 }
 
 /// `POST /customers/{code}/interactions`: a refused entry shows the record again with
@@ -51,21 +40,20 @@ pub async fn add_interaction(
     let outcome = state
         .db(move |c| service::log_interaction(c, &caller, &stored, &input, today))
         .await;
-    match outcome {
-        Ok(()) => {
-            session.flash(FlashKind::Success, ctx.t("flash-interaction-logged"))?;
-            Ok(see_other(&format!("/customers/{}", customer.code)))
-        }
-        Err(AppError::Invalid(errors)) => {
-            let forms = RecordForms {
-                interaction: typed,
-                errors,
-                ..RecordForms::today(&state.clock.today().to_string())
-            };
-            show_page(ctx, &user, &state, customer, None, None, Some(forms)).await
-        }
-        Err(other) => Err(other),
-    }
+    Reply::new(ctx, &session, format!("/customers/{}", customer.code))
+        .or_page(
+            outcome,
+            |ctx, ()| ctx.t("flash-interaction-logged"),
+            |ctx, errors| {
+                let forms = RecordForms {
+                    interaction: typed,
+                    errors,
+                    ..RecordForms::today(&state.clock.today().to_string())
+                };
+                show_page(ctx, &user, &state, customer, None, None, Some(forms))
+            },
+        )
+        .await
 }
 
 /// `POST /customers/{code}/changes`: a change the customer reported, due in two days.
@@ -84,21 +72,20 @@ pub async fn report_change(
     let outcome = state
         .db(move |c| service::report_change(c, &caller, &stored, &input, &clock))
         .await;
-    match outcome {
-        Ok(()) => {
-            session.flash(FlashKind::Success, ctx.t("flash-change-reported"))?;
-            Ok(see_other(&format!("/customers/{}", customer.code)))
-        }
-        Err(AppError::Invalid(errors)) => {
-            let forms = RecordForms {
-                report: typed,
-                errors,
-                ..RecordForms::today(&state.clock.today().to_string())
-            };
-            show_page(ctx, &user, &state, customer, None, None, Some(forms)).await
-        }
-        Err(other) => Err(other),
-    }
+    Reply::new(ctx, &session, format!("/customers/{}", customer.code))
+        .or_page(
+            outcome,
+            |ctx, ()| ctx.t("flash-change-reported"),
+            |ctx, errors| {
+                let forms = RecordForms {
+                    report: typed,
+                    errors,
+                    ..RecordForms::today(&state.clock.today().to_string())
+                };
+                show_page(ctx, &user, &state, customer, None, None, Some(forms))
+            },
+        )
+        .await
 }
 
 /// `POST /customers/{code}/contacts`: adds a key contact to an enterprise record.
@@ -116,14 +103,12 @@ pub async fn add_key_contact(
     let outcome = state
         .db(move |c| key_contacts::add(c, &caller, &stored, &input))
         .await;
-    flash_outcome(
-        &ctx,
-        &session,
+    let fields = ["contact_name", "contact_phone", "contact_email"];
+    Reply::new(ctx, &session, format!("/customers/{}", customer.code)).or_flash(
         outcome,
-        "flash-key-contact-added",
-        &["contact_name", "contact_phone", "contact_email"],
-    )?;
-    Ok(see_other(&format!("/customers/{}", customer.code)))
+        |ctx, ()| ctx.t("flash-key-contact-added"),
+        |ctx, errors| ctx.t(first_message(&errors, &fields)),
+    )
 }
 
 /// `POST /customers/{code}/contacts/{id}/remove`
@@ -141,6 +126,9 @@ pub async fn remove_key_contact(
     let outcome = state
         .db(move |c| key_contacts::remove(c, &caller, &stored, id))
         .await;
-    flash_outcome(&ctx, &session, outcome, "flash-key-contact-removed", &[])?;
-    Ok(see_other(&format!("/customers/{}", customer.code)))
+    Reply::new(ctx, &session, format!("/customers/{}", customer.code)).or_flash(
+        outcome,
+        |ctx, ()| ctx.t("flash-key-contact-removed"),
+        |ctx, errors| ctx.t(first_message(&errors, &[])),
+    )
 }

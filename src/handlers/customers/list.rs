@@ -1,7 +1,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::db::customers::{self, Search};
-use crate::db::{communities, tags};
+use crate::db::customers::Search;
+use crate::db::queries::customer_list::{self, CustomerList, Listed};
 use crate::domain::customer::{mask_id_numbers, searched_id_number, CustomerType, Status};
 use crate::domain::role::Permission;
 use crate::error::AppError;
@@ -63,7 +63,6 @@ pub async fn list(
         ..query.clone()
     })
     .unwrap_or_default();
-    let office = user.office_id;
     let search_event = searched.then(|| service::search_event(&caller, &logged_query));
     let audit = state.audit.clone();
     let logged = async move {
@@ -74,37 +73,27 @@ pub async fn list(
     };
     let index = id_index.clone();
     let data = state.read(move |c| {
-        let (found, total) = match &index {
-            Some(index) => customers::search_by_id_number(c, &search, index, page, PER_PAGE)?,
-            None => customers::search(c, &search, page, PER_PAGE)?,
-        };
-        let ids: Vec<i32> = found.iter().map(|f| f.id).collect();
-        let tag_pairs = tags::of_customers(c, &ids)?;
-        let community_names: Vec<String> = match office {
-            Some(o) => communities::of_office(c, o)?
-                .into_iter()
-                .map(|c| c.name)
-                .collect(),
-            None => communities::list(c)?.into_iter().map(|c| c.name).collect(),
-        };
-        let all_tags = tags::all(c)?
-            .into_iter()
-            .map(|t| t.path)
-            .collect::<Vec<_>>();
-        Ok((found, total, tag_pairs, community_names, all_tags))
+        Ok(customer_list::page(
+            c,
+            &search,
+            index.as_deref(),
+            page,
+            PER_PAGE,
+        )?)
     });
     // The search is logged (group commit) while the results are read.
     let (logged, data) = tokio::join!(logged, data);
     logged?;
-    let (found, total, tag_pairs, community_names, all_tags) = data?;
+    let CustomerList {
+        rows: found,
+        total,
+        communities,
+        tags,
+    } = data?;
     let rows = found
         .into_iter()
-        .map(|c| Row {
-            tags: tag_pairs
-                .iter()
-                .filter(|(id, _)| *id == c.id)
-                .map(|(_, t)| t.clone())
-                .collect(),
+        .map(|Listed { customer: c, tags }| Row {
+            tags,
             type_label: type_label(&c.customer_type),
             status_label: status_label(&c.status),
             code: c.code,
@@ -134,8 +123,8 @@ pub async fn list(
         per_page: PER_PAGE,
         types: CustomerType::ALL,
         statuses: Status::ALL,
-        communities: community_names,
-        tags: all_tags,
+        communities,
+        tags,
         error,
         id_searched: id_index.is_some().then(|| mask_id_numbers(&query_q)),
     })

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::{load, Code};
 use crate::db::customers::Customer;
 use crate::db::{enterprise_contacts, record_details};
-use crate::domain::customer::{CustomerType, OccupantRole, Source};
+use crate::domain::record_rules;
 use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::handlers::caller;
@@ -13,15 +13,14 @@ use crate::service::customers::{self as service, Updated, CHANNELS};
 use crate::service::Caller;
 use crate::state::AppState;
 use crate::views::customers::{
-    in_form_order, status_label, type_label, HistoryPage, RecordForms, ShowPage, VersionView,
+    in_form_order, role_label, source_label, status_label, type_label, HistoryPage, RecordForms,
+    ShowPage, VersionView,
 };
-use crate::views::{render, render_status, see_other, PageCtx};
+use crate::views::{render, render_status, PageCtx};
 use crate::web::current_user::CurrentUser;
 use crate::web::form::Form;
-use crate::web::session::{FlashKind, TypedSession};
-
-/// Fewer key contacts than this on an enterprise record shows a badge.
-const KEY_CONTACTS_EXPECTED: usize = 3;
+use crate::web::reply::Reply;
+use crate::web::session::TypedSession;
 
 /// The record page. `log_view` names the viewer whose view is logged; `forms` holds what
 /// was typed into the page's small forms when one of them was refused (status 422).
@@ -35,8 +34,7 @@ pub(super) async fn show_page(
     forms: Option<RecordForms>,
 ) -> Result<HttpResponse, AppError> {
     let id = customer.id;
-    // Only an enterprise record shows key contacts.
-    let is_enterprise = customer.customer_type == CustomerType::Enterprise.as_str();
+    let is_enterprise = record_rules::has_key_contacts(&customer.customer_type);
     let view = log_view.map(|viewer| service::view_event(&viewer, &customer.code));
     let audit = state.audit.clone();
     let logged = async move {
@@ -68,20 +66,17 @@ pub(super) async fn show_page(
     let page = ShowPage {
         type_label: type_label(&customer.customer_type),
         status_label: status_label(&customer.status),
-        source_label: customer
-            .source
-            .parse::<Source>()
-            .map_or("customer-any", |s| s.label_key()),
-        role_label: customer
-            .occupant_role
-            .as_deref()
-            .and_then(|r| r.parse::<OccupantRole>().ok())
-            .map(|r| r.label_key()),
+        source_label: source_label(&customer.source),
+        role_label: role_label(customer.occupant_role.as_deref()),
         is_enterprise,
-        key_contacts_missing: is_enterprise && key_contacts.len() < KEY_CONTACTS_EXPECTED,
+        key_contacts_missing: record_rules::key_contacts_missing(
+            &customer.customer_type,
+            key_contacts.len(),
+        ),
         key_contacts,
         old_contacts: contacts.into_iter().filter(|c| !c.is_valid()).collect(),
-        can_edit: user.can(Permission::EditCustomers) && customer.status != "archived",
+        can_edit: user.can(Permission::EditCustomers)
+            && record_rules::is_editable(&customer.status),
         can_reveal: user.can(Permission::RevealIdNumbers),
         channels: CHANNELS,
         now: state.clock.now_stored(),
@@ -140,8 +135,8 @@ pub async fn reveal(
     {
         Ok(plain) => show_page(ctx, &user, &state, customer, Some(plain), None, None).await,
         Err(AppError::Invalid(_)) => {
-            session.flash(FlashKind::Error, ctx.t("err-reveal-reason"))?;
-            Ok(see_other(&format!("/customers/{}", customer.code)))
+            Reply::new(ctx, &session, format!("/customers/{}", customer.code))
+                .refused(|ctx| ctx.t("err-reveal-reason"))
         }
         Err(other) => Err(other),
     }
@@ -194,22 +189,27 @@ pub async fn restore(
     let outcome = state
         .db(move |c| service::restore(c, &caller, &stored, version, &form.reason))
         .await;
-    let (kind, text) = match outcome {
-        Ok(Updated::Saved(saved)) => (
-            FlashKind::Success,
-            ctx.t_args(
-                "flash-customer-restored",
-                &[
-                    ("version", version.to_string()),
-                    ("new", saved.version.to_string()),
-                ],
-            ),
-        ),
-        Ok(Updated::Unchanged) => (FlashKind::Success, ctx.t("flash-customer-unchanged")),
-        Ok(Updated::Conflict { .. }) => (FlashKind::Error, ctx.t("customer-conflict")),
-        Err(AppError::Invalid(_)) => (FlashKind::Error, ctx.t("err-restore-reason")),
-        Err(other) => return Err(other),
+    let reply = Reply::new(
+        ctx,
+        &session,
+        format!("/customers/{}/history", customer.code),
+    );
+    // The version made, if any; a conflict (edited meanwhile) is flashed as an error.
+    let made = match outcome {
+        Ok(Updated::Saved(saved)) => Ok(Some(saved.version)),
+        Ok(Updated::Unchanged) => Ok(None),
+        Ok(Updated::Conflict { .. }) => return reply.refused(|ctx| ctx.t("customer-conflict")),
+        Err(other) => Err(other),
     };
-    session.flash(kind, text)?;
-    Ok(see_other(&format!("/customers/{}/history", customer.code)))
+    reply.or_flash(
+        made,
+        |ctx, made| match made {
+            Some(new) => ctx.t_args(
+                "flash-customer-restored",
+                &[("version", version.to_string()), ("new", new.to_string())],
+            ),
+            None => ctx.t("flash-customer-unchanged"),
+        },
+        |ctx, _| ctx.t("err-restore-reason"),
+    )
 }

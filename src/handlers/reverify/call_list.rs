@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::db::reverify_due;
+use crate::domain::call_list::{due_on, CallReason};
 use crate::domain::reverify::Cycles;
 use crate::domain::role::Permission;
 use crate::error::AppError;
@@ -13,11 +14,12 @@ use crate::handlers::customers::{load, Code};
 use crate::service::reverify as service;
 use crate::state::AppState;
 use crate::views::reverify::{CallListPage, CallRow};
-use crate::views::{render, see_other, PageCtx};
+use crate::views::{render, PageCtx};
 use crate::web::current_user::CurrentUser;
 use crate::web::form::Form;
 use crate::web::page_number;
-use crate::web::session::{FlashKind, TypedSession};
+use crate::web::reply::Reply;
+use crate::web::session::TypedSession;
 
 const PER_PAGE: i64 = 50;
 
@@ -51,20 +53,18 @@ pub async fn list(
         .await?;
     let rows = found
         .into_iter()
-        .map(|c| {
-            let base = c.last_verified_at.unwrap_or(c.first_contact_at);
-            let no_email = c.email.as_deref().is_none_or(|e| e.trim().is_empty());
-            CallRow {
-                due: cycles.due_date(&c.customer_type, base).to_string(),
-                why: if no_email {
-                    "call-list-why-no-email"
-                } else {
-                    "call-list-why-mail-failed"
-                },
-                code: c.code,
-                name: c.name,
-                phone: c.phone,
-            }
+        .map(|c| CallRow {
+            due: due_on(
+                cycles,
+                &c.customer_type,
+                c.last_verified_at,
+                c.first_contact_at,
+            )
+            .to_string(),
+            why: CallReason::of(c.email.as_deref()).label_key(),
+            code: c.code,
+            name: c.name,
+            phone: c.phone,
         })
         .collect();
     let link = |p: i64| format!("/reviews/call-list?page={p}");
@@ -101,15 +101,9 @@ pub async fn verified(
     let outcome = state
         .db(move |c| service::verify_by_phone(c, &caller, &code, &form.note, today))
         .await;
-    match outcome {
-        Ok(()) => session.flash(
-            FlashKind::Success,
-            ctx.t_args("call-list-flash-verified", &[("code", customer.code)]),
-        )?,
-        Err(AppError::Invalid(_)) => {
-            session.flash(FlashKind::Error, ctx.t("call-list-note-bad"))?
-        }
-        Err(other) => return Err(other),
-    }
-    Ok(see_other("/reviews/call-list"))
+    Reply::new(ctx, &session, "/reviews/call-list").or_flash(
+        outcome,
+        |ctx, ()| ctx.t_args("call-list-flash-verified", &[("code", customer.code)]),
+        |ctx, _| ctx.t("call-list-note-bad"),
+    )
 }
