@@ -1,9 +1,13 @@
 //! Types, validation and rules: no HTTP, no SQL.
 
 pub mod audit;
+pub mod change_report;
 pub mod community;
 pub mod customer;
 pub mod history;
+pub mod interaction;
+pub mod key_contact;
+pub mod legal_review;
 pub mod office;
 pub mod outbox;
 pub mod password;

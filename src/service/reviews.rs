@@ -15,8 +15,13 @@ use crate::db::{audit_log, reviews, write_tx, DbConnection};
 use crate::domain::audit::{Action, Event};
 use crate::domain::customer::Status;
 use crate::domain::history::{self, Change};
+use crate::domain::legal_review::{self, LegalReviewDraft};
 use crate::domain::validation::{required_text, FieldErrors};
 use crate::error::AppError;
+
+// The old path, for handlers and views that still name it here (issue 14's parallel
+// rewrite).
+pub use crate::domain::legal_review::LegalReviewInput;
 
 /// Customers moved per transaction. Each batch is one UPDATE, one INSERT of its versions
 /// and one append of its log entries: on SQLite it holds the write lock for milliseconds,
@@ -261,16 +266,6 @@ fn ensure_on_cleanup_list(customer: &Customer) -> Result<(), AppError> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct LegalReviewInput {
-    #[serde(default)]
-    pub reviewer: String,
-    #[serde(default)]
-    pub reviewed_on: String,
-    #[serde(default)]
-    pub note: String,
-}
-
 /// Records who reviewed the proposed archivings, when, and what they noted; it approves
 /// every proposal in the caller's scope that no review covered yet. Returns how many.
 pub fn record_legal_review(
@@ -280,23 +275,11 @@ pub fn record_legal_review(
     input: &LegalReviewInput,
     today: NaiveDate,
 ) -> Result<usize, AppError> {
-    let mut errors = FieldErrors::default();
-    let reviewer = required_text(&mut errors, "reviewer", &input.reviewer, 100);
-    let note = required_text(&mut errors, "note", &input.note, 1000);
-    let reviewed_on = match crate::domain::customer::parse_past_date(&input.reviewed_on, today) {
-        Ok(Some(d)) => d,
-        Ok(None) => {
-            errors.add("reviewed_on", "err-required");
-            today
-        }
-        Err(key) => {
-            errors.add("reviewed_on", key);
-            today
-        }
-    };
-    let (reviewer, note) = errors
-        .into_result((reviewer, note))
-        .map_err(AppError::Invalid)?;
+    let LegalReviewDraft {
+        reviewer,
+        reviewed_on,
+        note,
+    } = legal_review::check(input, today).map_err(AppError::Invalid)?;
     write_tx(conn, |c| {
         let ids = reviews::awaiting_review(c, office)?;
         if ids.is_empty() {

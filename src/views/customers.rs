@@ -11,8 +11,8 @@ use crate::db::enterprise_contacts::KeyContact;
 use crate::db::interactions::Interaction;
 use crate::domain::customer::{CustomerInput, CustomerType, OccupantRole, Source, Status};
 use crate::domain::history::Change;
+use crate::domain::interaction::CHANNELS;
 use crate::domain::validation::FieldErrors;
-use crate::service::customers::CHANNELS;
 
 /// The list's filters as typed (all in the URL).
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]

@@ -2,10 +2,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::record::show_page;
 use super::{load, Code};
+use crate::domain::change_report::ReportInput;
+use crate::domain::interaction::InteractionInput;
+use crate::domain::key_contact::KeyContactInput;
 use crate::error::AppError;
 use crate::handlers::caller;
-use crate::service::customers::{self as service, InteractionInput, ReportInput};
-use crate::service::key_contacts::{self, KeyContactInput};
+use crate::service::customers as service;
+use crate::service::key_contacts;
 use crate::state::AppState;
 use crate::views::customers::RecordForms;
 use crate::views::{see_other, PageCtx};

@@ -6,10 +6,11 @@ use super::{load, Code};
 use crate::db::customers::Customer;
 use crate::db::{enterprise_contacts, record_details};
 use crate::domain::customer::{CustomerType, OccupantRole, Source};
+use crate::domain::interaction::CHANNELS;
 use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::handlers::caller;
-use crate::service::customers::{self as service, Updated, CHANNELS};
+use crate::service::customers::{self as service, Updated};
 use crate::service::Caller;
 use crate::state::AppState;
 use crate::views::customers::{
