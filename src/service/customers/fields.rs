@@ -1,5 +1,6 @@
-//! A record's fields as each layer sees them: the checked form turned into stored
-//! fields, the stored fields as a history snapshot, and a snapshot back into fields.
+//! A record's fields as each layer sees them: the stored record as its form shows it, the
+//! checked form turned into stored fields, the stored fields as a history snapshot, and a
+//! snapshot back into fields.
 
 use chrono::NaiveDate;
 use diesel::QueryResult;
@@ -7,7 +8,7 @@ use diesel::QueryResult;
 use crate::crypto::Keys;
 use crate::db::customers::{Customer, CustomerFields};
 use crate::db::{enterprise_contacts, tags, DbConnection};
-use crate::domain::customer::{mask_id_number, CustomerDraft};
+use crate::domain::customer::{mask_id_number, CustomerDraft, CustomerInput};
 use crate::domain::history::Snapshot;
 
 /// The field name under which versions record key-contact changes.
@@ -70,6 +71,35 @@ pub fn to_fields(
         last_verified_at: draft.last_verified_at,
         notes: draft.notes.clone(),
         status: status.to_string(),
+    }
+}
+
+/// The stored record as its edit form shows it, tags aside (another table: add them with
+/// `CustomerInput::with_tags`). The ID number is blank: the form shows it masked, and
+/// blank means unchanged. It lives here, not in `domain`, because it reads the table's
+/// model, and the domain knows no SQL.
+impl From<&Customer> for CustomerInput {
+    fn from(c: &Customer) -> CustomerInput {
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        CustomerInput {
+            name: c.name.clone(),
+            customer_type: c.customer_type.clone(),
+            phone: c.phone.clone(),
+            email: c.email.clone().unwrap_or_default(),
+            community: c.community.clone(),
+            building: c.building.clone(),
+            unit: c.unit.clone(),
+            role: c.occupant_role.clone().unwrap_or_default(),
+            id_number: String::new(),
+            tags: String::new(),
+            source: c.source.clone(),
+            first_contact_at: c.first_contact_at.to_string(),
+            last_interaction_at: date(c.last_interaction_at),
+            last_verified_at: date(c.last_verified_at),
+            notes: c.notes.clone(),
+            credit_code: c.credit_code.clone().unwrap_or_default(),
+            legal_representative: c.legal_representative.clone().unwrap_or_default(),
+        }
     }
 }
 
