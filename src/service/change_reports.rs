@@ -59,6 +59,7 @@ pub fn report_change(
     })
 }
 
+/// What `close_without_change` came to.
 pub enum Closed {
     Closed(ChangeReport),
     /// Someone applied or closed it meanwhile; nothing was written.

@@ -13,6 +13,7 @@ use crate::domain::history::{self, Snapshot};
 use crate::error::AppError;
 use crate::service::communities;
 
+/// What `create` came to.
 pub enum Created {
     Saved(Box<Customer>),
     /// Records that look like the same customer; nothing was stored.

@@ -14,6 +14,7 @@ use crate::domain::history::{self, Change};
 use crate::error::AppError;
 use crate::service::communities;
 
+/// What a change of the record came to (`update`, `amend`, `restore`).
 pub enum Updated {
     Saved(Box<Customer>),
     Unchanged,
