@@ -1,6 +1,8 @@
-//! Which communities (小区) a user may file a record under.
+//! Which communities (小区) a user may file a record under, and the form that gives a
+//! waiting one its office.
 
 use super::role::{allows, Permission, Role};
+use super::validation::FieldErrors;
 
 /// The communities a user may choose for a record: their office's; without an office,
 /// every community an office has, and also those waiting for one (an import brought
@@ -22,6 +24,23 @@ impl Reach {
     }
 }
 
+/// The form that gives a waiting community its office, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct AssignInput {
+    #[serde(default)]
+    pub office_id: String,
+}
+
+/// The chosen office's id; none chosen (or not a number) is `err-office-missing`.
+pub fn check_assign(input: &AssignInput) -> Result<i32, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let office_id = input.office_id.trim().parse::<i32>();
+    if office_id.is_err() {
+        errors.add("office_id", "err-office-missing");
+    }
+    errors.into_result(office_id.unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +52,15 @@ mod tests {
         assert_eq!(Reach::of(None, &[Role::Manager]), Reach::All);
         assert_eq!(Reach::of(None, &[Role::Clerk]), Reach::Assigned);
         assert_eq!(Reach::of(None, &[Role::Clerk, Role::Manager]), Reach::All);
+    }
+
+    #[test]
+    fn assigning_needs_an_office_chosen() {
+        let chosen = AssignInput {
+            office_id: " 7 ".into(),
+        };
+        assert_eq!(check_assign(&chosen), Ok(7));
+        let errors = check_assign(&AssignInput::default()).unwrap_err();
+        assert_eq!(errors.get("office_id"), Some("err-office-missing"));
     }
 }

@@ -2,10 +2,14 @@
 
 pub mod audit;
 pub mod call_list;
+pub mod change_report;
 pub mod community;
 pub mod customer;
 pub mod dormancy;
 pub mod history;
+pub mod interaction;
+pub mod key_contact;
+pub mod legal_review;
 pub mod office;
 pub mod outbox;
 pub mod password;

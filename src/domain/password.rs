@@ -5,6 +5,8 @@ use argon2::Argon2;
 use rand::distributions::{Alphanumeric, DistString};
 use rand::rngs::OsRng;
 
+use super::validation::FieldErrors;
+
 pub const MIN_LENGTH: usize = 10;
 pub const MAX_LENGTH: usize = 128;
 
@@ -70,6 +72,35 @@ pub fn verify(password: &str, stored: &str) -> bool {
     }
 }
 
+/// The "change my password" form as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct PasswordChange {
+    #[serde(default)]
+    pub current_password: String,
+    #[serde(default)]
+    pub new_password: String,
+    #[serde(default)]
+    pub confirm_password: String,
+}
+
+/// The current password must match `stored`; the new one must pass the policy, differ
+/// from the current one, and be typed twice the same.
+pub fn check_change(change: &PasswordChange, stored: &str) -> Result<(), FieldErrors> {
+    let mut errors = FieldErrors::default();
+    if !verify(&change.current_password, stored) {
+        errors.add("current_password", "err-current-password");
+    }
+    if let Err(weakness) = check_strength(&change.new_password) {
+        errors.add("new_password", weakness.message_key());
+    } else if change.new_password == change.current_password {
+        errors.add("new_password", "err-password-unchanged");
+    }
+    if change.confirm_password != change.new_password {
+        errors.add("confirm_password", "err-password-mismatch");
+    }
+    errors.into_result(())
+}
+
 /// A hash to verify against when the user does not exist, so that the answer takes as
 /// long as for a real user and timing reveals nothing.
 pub fn dummy_hash() -> &'static str {
@@ -100,5 +131,22 @@ mod tests {
         assert!(verify("quiet-harbour-42", &stored));
         assert!(!verify("quiet-harbour-43", &stored));
         assert!(!verify("anything", "not-a-hash"));
+    }
+
+    #[test]
+    fn a_change_needs_the_current_password_and_the_new_one_twice() {
+        let stored = hash("quiet-harbour-42").unwrap();
+        let change = PasswordChange {
+            current_password: "quiet-harbour-43".into(),
+            new_password: "loud-meadow-17".into(),
+            confirm_password: "loud-meadow-18".into(),
+        };
+        let errors = check_change(&change, &stored).unwrap_err();
+        assert_eq!(errors.get("current_password"), Some("err-current-password"));
+        assert_eq!(errors.get("new_password"), None);
+        assert_eq!(
+            errors.get("confirm_password"),
+            Some("err-password-mismatch")
+        );
     }
 }

@@ -2,9 +2,10 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::caller;
+use crate::domain::password::PasswordChange;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::service::account::{self, PasswordChange};
+use crate::service::account;
 use crate::state::AppState;
 use crate::views::account::PasswordPage;
 use crate::views::{render, render_status, see_other, PageCtx};

@@ -10,12 +10,13 @@ use serde::Deserialize;
 use super::caller;
 use super::customers::{load, Code};
 use crate::db::reviews;
-use crate::domain::dormancy::{callback_summary, Callback, CleanupChoice};
+use crate::domain::dormancy::{Callback, CleanupChoice};
+use crate::domain::legal_review::LegalReviewInput;
 use crate::domain::role::Permission;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::service::customers::{self as customer_service, InteractionInput};
-use crate::service::reviews::{self as service, LegalReviewInput};
+use crate::service::customers as customer_service;
+use crate::service::reviews as service;
 use crate::state::AppState;
 use crate::views::reviews::{CleanupPage, PendingPage};
 use crate::views::{render, render_status, PageCtx};
@@ -96,14 +97,7 @@ pub async fn callback(
     state
         .db(move |c| {
             if reached {
-                let interaction = InteractionInput {
-                    occurred_on: today.to_string(),
-                    channel: "call".into(),
-                    summary: callback_summary(&note),
-                };
-                customer_service::log_interaction(c, &caller, &stored, &interaction, today)?;
-                reviews::set_callback(c, stored.id)?;
-                Ok(())
+                service::callback_reached(c, &caller, &stored, &note, today)
             } else {
                 service::callback_attempt(c, &caller, &stored, &note)
             }

@@ -3,19 +3,8 @@
 use super::{invalid, Caller};
 use crate::db::{audit_log, users, write_tx, DbConnection};
 use crate::domain::audit::{Action, Event};
-use crate::domain::password;
-use crate::domain::validation::FieldErrors;
+use crate::domain::password::{self, PasswordChange};
 use crate::error::AppError;
-
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct PasswordChange {
-    #[serde(default)]
-    pub current_password: String,
-    #[serde(default)]
-    pub new_password: String,
-    #[serde(default)]
-    pub confirm_password: String,
-}
 
 /// Changes the password; returns the new session epoch (every other session ends).
 pub fn change_password(
@@ -25,21 +14,7 @@ pub fn change_password(
     change: &PasswordChange,
 ) -> Result<i32, AppError> {
     let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
-    let mut errors = FieldErrors::default();
-    if !password::verify(&change.current_password, &user.password_hash) {
-        errors.add("current_password", "err-current-password");
-    }
-    if let Err(weakness) = password::check_strength(&change.new_password) {
-        errors.add("new_password", weakness.message_key());
-    } else if change.new_password == change.current_password {
-        errors.add("new_password", "err-password-unchanged");
-    }
-    if change.confirm_password != change.new_password {
-        errors.add("confirm_password", "err-password-mismatch");
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
+    password::check_change(change, &user.password_hash).map_err(AppError::Invalid)?;
     let hash = password::hash(&change.new_password).map_err(|e| AppError::Internal(e.into()))?;
     write_tx(conn, |c| {
         users::set_password(c, user_id, &hash, false)?;

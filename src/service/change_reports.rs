@@ -1,18 +1,65 @@
-//! Closing a reported change (变更登记) that needs no edit of the record: the customer's
-//! details were already right, or the report was a mistake. The report leaves the queue
-//! with the reason, who and when; the record gets no version.
+//! Reported changes (变更登记): logging one, due `CHANGE_DEADLINE_HOURS` later; and
+//! closing one that needs no edit of the record (the customer's details were already
+//! right, or the report was a mistake), which leaves the queue with the reason, who and
+//! when, and gives the record no version.
 
-use super::customers::check_scope;
+use chrono::Duration;
+
+use super::customers::{check_scope, ensure_editable};
 use super::Caller;
+use crate::clock::Clock;
 use crate::db::change_reports::{self, ChangeReport};
+use crate::db::customers::Customer;
 use crate::db::{audit_log, customers, write_tx, DbConnection};
 use crate::domain::audit::{Action, Event};
-use crate::domain::validation::{required_text, FieldErrors};
+use crate::domain::change_report::{self, ReportInput, CHANGE_DEADLINE_HOURS};
 use crate::error::AppError;
 
-/// Longest reason for closing a report without an edit.
-pub const REASON_MAX: usize = 200;
+/// Logs a change the customer reported; it is due `CHANGE_DEADLINE_HOURS` after it was
+/// reported (a report logged late is not given more time: one reported on an earlier day
+/// counts from that day's start in the office).
+pub fn report_change(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    customer: &Customer,
+    input: &ReportInput,
+    clock: &Clock,
+) -> Result<(), AppError> {
+    let today = clock.today();
+    ensure_editable(customer)?;
+    let draft = change_report::check(input, today).map_err(AppError::Invalid)?;
+    let reported_on = draft.reported_on;
+    let reported_at = if reported_on == today {
+        clock.now_stored()
+    } else {
+        clock.start_of_day(reported_on)
+    };
+    let due_at = reported_at + Duration::hours(CHANGE_DEADLINE_HOURS);
+    write_tx(conn, |c| {
+        change_reports::insert(
+            c,
+            customer.id,
+            reported_at,
+            due_at,
+            &draft.description,
+            &caller.actor,
+        )?;
+        let event = Event::new(
+            caller.actor.clone(),
+            Action::ChangeReported,
+            &customer.code,
+            &caller.address,
+        )
+        .details(format!(
+            "reported {reported_on}; due {}",
+            clock.local(due_at).format("%Y-%m-%d %H:%M")
+        ));
+        audit_log::append(c, &event)?;
+        Ok(())
+    })
+}
 
+/// What `close_without_change` came to.
 pub enum Closed {
     Closed(ChangeReport),
     /// Someone applied or closed it meanwhile; nothing was written.
@@ -28,12 +75,7 @@ pub fn close_without_change(
     id: i32,
     reason: &str,
 ) -> Result<Closed, AppError> {
-    let mut errors = FieldErrors::default();
-    if reason.trim().is_empty() {
-        errors.add("reason", "err-no-change-reason");
-    }
-    let reason = required_text(&mut errors, "reason", reason, REASON_MAX);
-    let reason = errors.into_result(reason).map_err(AppError::Invalid)?;
+    let reason = change_report::check_close_reason(reason).map_err(AppError::Invalid)?;
     write_tx(conn, |c| {
         let report = change_reports::find(c, id)?.ok_or(AppError::NotFound)?;
         let customer = customers::find_by_id(c, report.customer_id)?.ok_or(AppError::NotFound)?;

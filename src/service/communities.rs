@@ -4,7 +4,7 @@
 use super::{invalid, Caller};
 use crate::db::{audit_log, communities, offices, users, write_tx, DbConnection};
 use crate::domain::audit::{Action, Actor, Event};
-use crate::domain::community::Reach;
+use crate::domain::community::{self, AssignInput, Reach};
 use crate::error::AppError;
 
 /// Refuses a community the caller may not choose, with a message by the field; `kept`,
@@ -31,12 +31,6 @@ pub fn check_choice(
     }
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct AssignInput {
-    #[serde(default)]
-    pub office_id: String,
-}
-
 /// Gives the waiting community `community_id` to the chosen office; its records become
 /// that office's. Returns the community's and the office's names.
 pub fn assign(
@@ -45,11 +39,7 @@ pub fn assign(
     community_id: i32,
     input: &AssignInput,
 ) -> Result<(String, String), AppError> {
-    let office_id = input
-        .office_id
-        .trim()
-        .parse::<i32>()
-        .map_err(|_| invalid("office_id", "err-office-missing"))?;
+    let office_id = community::check_assign(input).map_err(AppError::Invalid)?;
     write_tx(conn, |c| {
         let community = communities::find(c, community_id)?.ok_or(AppError::NotFound)?;
         let office = offices::find(c, office_id)?

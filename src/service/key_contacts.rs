@@ -6,22 +6,12 @@ use crate::db::{
     audit_log, customer_versions, customers, enterprise_contacts, write_tx, DbConnection,
 };
 use crate::domain::audit::{Action, Event};
-use crate::domain::customer::{normalize_email, normalize_phone, CustomerType};
+use crate::domain::customer::CustomerType;
 use crate::domain::history::{self, Change};
-use crate::domain::validation::{required_text, FieldErrors};
+use crate::domain::key_contact;
 use crate::error::AppError;
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct KeyContactInput {
-    #[serde(default)]
-    pub contact_name: String,
-    #[serde(default)]
-    pub contact_title: String,
-    #[serde(default)]
-    pub contact_phone: String,
-    #[serde(default)]
-    pub contact_email: String,
-}
+use crate::domain::key_contact::KeyContactInput;
 
 /// Adds a key contact; a phone or an email is required to reach them.
 pub fn add(
@@ -36,38 +26,18 @@ pub fn add(
             "key contacts are for enterprise customers".into(),
         ));
     }
-    let mut errors = FieldErrors::default();
-    let name = required_text(&mut errors, "contact_name", &input.contact_name, 64);
-    let title = input
-        .contact_title
-        .trim()
-        .chars()
-        .take(32)
-        .collect::<String>();
-    let phone = match input.contact_phone.trim() {
-        "" => String::new(),
-        typed => normalize_phone(typed).unwrap_or_else(|key| {
-            errors.add("contact_phone", key);
-            String::new()
-        }),
-    };
-    let email = match input.contact_email.trim() {
-        "" => String::new(),
-        typed => normalize_email(typed).unwrap_or_else(|key| {
-            errors.add("contact_email", key);
-            String::new()
-        }),
-    };
-    if phone.is_empty() && email.is_empty() && errors.is_empty() {
-        errors.add("contact_phone", "err-contact-reach");
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
+    let draft = key_contact::check(input).map_err(AppError::Invalid)?;
     write_tx(conn, |c| {
         let before = enterprise_contacts::of_customer(c, customer.id)?;
-        enterprise_contacts::insert(c, customer.id, &name, &title, &phone, &email)?;
-        let what = format!("key contact added: {name} {title}");
+        enterprise_contacts::insert(
+            c,
+            customer.id,
+            &draft.name,
+            &draft.title,
+            &draft.phone,
+            &draft.email,
+        )?;
+        let what = format!("key contact added: {} {}", draft.name, draft.title);
         record_version(c, caller, customer, &before, &what)
     })
 }

@@ -7,6 +7,7 @@ pub mod communities;
 pub mod customers;
 pub mod history;
 pub mod import;
+pub mod interactions;
 pub mod key_contacts;
 pub mod offices;
 pub mod reverify;

@@ -4,13 +4,14 @@
 
 use chrono::{Duration, NaiveDate};
 
-use super::customers::{amend, Updated, CHANGE_DEADLINE_HOURS};
+use super::customers::{amend, Updated};
 use super::Caller;
 use crate::clock::Clock;
 use crate::db::customers::{self, Customer};
 use crate::db::verify_tokens::{self, VerifyToken};
 use crate::db::{audit_log, change_reports, write_tx, DbConnection};
 use crate::domain::audit::{Action, Actor, Event};
+use crate::domain::change_report::CHANGE_DEADLINE_HOURS;
 use crate::domain::reverify::{looks_like_token, token_hash};
 use crate::error::AppError;
 

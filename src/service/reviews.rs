@@ -15,8 +15,11 @@ use crate::db::{audit_log, reviews, write_tx, DbConnection};
 use crate::domain::audit::{Action, Event};
 use crate::domain::customer::Status;
 use crate::domain::history::{self, Change};
+use crate::domain::legal_review::{self, LegalReviewDraft};
 use crate::domain::validation::{required_text, FieldErrors};
 use crate::error::AppError;
+
+use crate::domain::legal_review::LegalReviewInput;
 
 /// Customers moved per transaction. Each batch is one UPDATE, one INSERT of its versions
 /// and one append of its log entries: on SQLite it holds the write lock for milliseconds,
@@ -166,6 +169,29 @@ fn move_batch(c: &mut DbConnection, caller: &Caller, batch: &Batch) -> Result<i6
 
 /// A callback attempt on the pending-activation list that did not reach the customer
 /// (one that did is logged as an interaction, which makes them active).
+/// A callback that reached the customer: an interaction on the record (which makes them
+/// active again) and the callback noted, in one transaction.
+pub fn callback_reached(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    customer: &Customer,
+    note: &str,
+    today: chrono::NaiveDate,
+) -> Result<(), AppError> {
+    let input = crate::domain::interaction::InteractionInput {
+        occurred_on: today.to_string(),
+        channel: "call".into(),
+        summary: crate::domain::dormancy::callback_summary(note),
+    };
+    let draft = crate::domain::interaction::check(&input, today).map_err(AppError::Invalid)?;
+    super::customers::ensure_editable(customer)?;
+    write_tx(conn, |c| {
+        super::interactions::record(c, caller, customer, &draft)?;
+        reviews::set_callback(c, customer.id)?;
+        Ok(())
+    })
+}
+
 pub fn callback_attempt(
     conn: &mut DbConnection,
     caller: &Caller,
@@ -261,16 +287,6 @@ fn ensure_on_cleanup_list(customer: &Customer) -> Result<(), AppError> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct LegalReviewInput {
-    #[serde(default)]
-    pub reviewer: String,
-    #[serde(default)]
-    pub reviewed_on: String,
-    #[serde(default)]
-    pub note: String,
-}
-
 /// Records who reviewed the proposed archivings, when, and what they noted; it approves
 /// every proposal in the caller's scope that no review covered yet. Returns how many.
 pub fn record_legal_review(
@@ -280,23 +296,11 @@ pub fn record_legal_review(
     input: &LegalReviewInput,
     today: NaiveDate,
 ) -> Result<usize, AppError> {
-    let mut errors = FieldErrors::default();
-    let reviewer = required_text(&mut errors, "reviewer", &input.reviewer, 100);
-    let note = required_text(&mut errors, "note", &input.note, 1000);
-    let reviewed_on = match crate::domain::customer::parse_past_date(&input.reviewed_on, today) {
-        Ok(Some(d)) => d,
-        Ok(None) => {
-            errors.add("reviewed_on", "err-required");
-            today
-        }
-        Err(key) => {
-            errors.add("reviewed_on", key);
-            today
-        }
-    };
-    let (reviewer, note) = errors
-        .into_result((reviewer, note))
-        .map_err(AppError::Invalid)?;
+    let LegalReviewDraft {
+        reviewer,
+        reviewed_on,
+        note,
+    } = legal_review::check(input, today).map_err(AppError::Invalid)?;
     write_tx(conn, |c| {
         let ids = reviews::awaiting_review(c, office)?;
         if ids.is_empty() {

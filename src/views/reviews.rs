@@ -5,8 +5,8 @@ use chrono::{Months, NaiveDateTime};
 
 use super::PageCtx;
 use crate::db::reviews::{Decision, LegalReview, ReviewRow};
+use crate::domain::legal_review::LegalReviewInput;
 use crate::domain::validation::FieldErrors;
-use crate::service::reviews::LegalReviewInput;
 
 /// A callback is due every quarter.
 const CALLBACK_EVERY_MONTHS: u32 = 3;

@@ -55,6 +55,42 @@ pub struct CustomerInput {
     pub legal_representative: String,
 }
 
+impl CustomerInput {
+    /// The tags field as the form shows stored tags (`parse_tags` reads it back).
+    pub fn with_tags(self, tags: &[String]) -> CustomerInput {
+        CustomerInput {
+            tags: tags.join("; "),
+            ..self
+        }
+    }
+
+    /// Puts one posted field over the stored values (a partial post keeps the rest);
+    /// names that are not the form's fields are ignored.
+    pub fn overlay(&mut self, key: &str, value: String) {
+        let slot = match key {
+            "name" => &mut self.name,
+            "type" => &mut self.customer_type,
+            "phone" => &mut self.phone,
+            "email" => &mut self.email,
+            "community" => &mut self.community,
+            "building" => &mut self.building,
+            "unit" => &mut self.unit,
+            "role" => &mut self.role,
+            "id_number" => &mut self.id_number,
+            "tags" => &mut self.tags,
+            "source" => &mut self.source,
+            "first_contact_at" => &mut self.first_contact_at,
+            "last_interaction_at" => &mut self.last_interaction_at,
+            "last_verified_at" => &mut self.last_verified_at,
+            "notes" => &mut self.notes,
+            "credit_code" => &mut self.credit_code,
+            "legal_representative" => &mut self.legal_representative,
+            _ => return,
+        };
+        *slot = value;
+    }
+}
+
 /// A record's fields once checked and normalised; ready to be saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerDraft {
@@ -240,4 +276,24 @@ fn notes(errors: &mut FieldErrors, value: &str) -> String {
         errors.add("notes", "err-invalid-chars");
     }
     notes.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posted_fields_go_over_the_stored_ones_and_other_names_are_ignored() {
+        let mut input = CustomerInput {
+            name: "王丽".into(),
+            phone: "13800138000".into(),
+            ..CustomerInput::default()
+        }
+        .with_tags(&["高净值".into(), "风险/欠费".into()]);
+        input.overlay("phone", "13900139000".into());
+        input.overlay("version", "7".into());
+        assert_eq!(input.name, "王丽");
+        assert_eq!(input.phone, "13900139000");
+        assert_eq!(input.tags, "高净值; 风险/欠费");
+    }
 }

@@ -2,11 +2,12 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::db::{communities, offices};
+use crate::domain::community::AssignInput;
 use crate::domain::office::{self, OfficeInput};
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::handlers::caller;
-use crate::service::communities::{self as communities_service, AssignInput};
+use crate::service::communities as communities_service;
 use crate::service::offices as service;
 use crate::state::AppState;
 use crate::views::admin::{OfficeFormPage, OfficesPage};

@@ -2,11 +2,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::record::show_page;
 use super::{load, Code};
+use crate::domain::change_report::ReportInput;
+use crate::domain::interaction::InteractionInput;
+use crate::domain::key_contact::KeyContactInput;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::handlers::caller;
-use crate::service::customers::{self as service, InteractionInput, ReportInput};
-use crate::service::key_contacts::{self, KeyContactInput};
+use crate::service::key_contacts;
+use crate::service::{change_reports, interactions};
 use crate::state::AppState;
 use crate::views::customers::RecordForms;
 use crate::views::PageCtx;
@@ -38,7 +41,7 @@ pub async fn add_interaction(
     let (caller, stored, typed) = (caller(&req, &user), customer.clone(), input.clone());
     let today = state.clock.today();
     let outcome = state
-        .db(move |c| service::log_interaction(c, &caller, &stored, &input, today))
+        .db(move |c| interactions::log_interaction(c, &caller, &stored, &input, today))
         .await;
     Reply::new(ctx, &session, format!("/customers/{}", customer.code))
         .or_page(
@@ -70,7 +73,7 @@ pub async fn report_change(
     let (caller, stored, typed) = (caller(&req, &user), customer.clone(), input.clone());
     let clock = state.clock;
     let outcome = state
-        .db(move |c| service::report_change(c, &caller, &stored, &input, &clock))
+        .db(move |c| change_reports::report_change(c, &caller, &stored, &input, &clock))
         .await;
     Reply::new(ctx, &session, format!("/customers/{}", customer.code))
         .or_page(

@@ -170,55 +170,6 @@ pub async fn create(
     }
 }
 
-/// The record as the form shows it; the ID number stays masked (blank means unchanged).
-fn input_of(c: &Customer, tags: &[String]) -> CustomerInput {
-    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-    CustomerInput {
-        name: c.name.clone(),
-        customer_type: c.customer_type.clone(),
-        phone: c.phone.clone(),
-        email: c.email.clone().unwrap_or_default(),
-        community: c.community.clone(),
-        building: c.building.clone(),
-        unit: c.unit.clone(),
-        role: c.occupant_role.clone().unwrap_or_default(),
-        id_number: String::new(),
-        tags: tags.join("; "),
-        source: c.source.clone(),
-        first_contact_at: c.first_contact_at.to_string(),
-        last_interaction_at: date(c.last_interaction_at),
-        last_verified_at: date(c.last_verified_at),
-        notes: c.notes.clone(),
-        credit_code: c.credit_code.clone().unwrap_or_default(),
-        legal_representative: c.legal_representative.clone().unwrap_or_default(),
-    }
-}
-
-/// Puts one posted field over the stored values (a partial post keeps the rest).
-fn overlay(input: &mut CustomerInput, key: &str, value: String) {
-    let slot = match key {
-        "name" => &mut input.name,
-        "type" => &mut input.customer_type,
-        "phone" => &mut input.phone,
-        "email" => &mut input.email,
-        "community" => &mut input.community,
-        "building" => &mut input.building,
-        "unit" => &mut input.unit,
-        "role" => &mut input.role,
-        "id_number" => &mut input.id_number,
-        "tags" => &mut input.tags,
-        "source" => &mut input.source,
-        "first_contact_at" => &mut input.first_contact_at,
-        "last_interaction_at" => &mut input.last_interaction_at,
-        "last_verified_at" => &mut input.last_verified_at,
-        "notes" => &mut input.notes,
-        "credit_code" => &mut input.credit_code,
-        "legal_representative" => &mut input.legal_representative,
-        _ => return,
-    };
-    *slot = value;
-}
-
 #[derive(Deserialize)]
 pub struct EditQuery {
     report: Option<i32>,
@@ -254,7 +205,7 @@ pub async fn edit(
         ..blank(
             Some(customer.code.clone()),
             Some(customer.version),
-            input_of(&customer, &tags),
+            CustomerInput::from(&customer).with_tags(&tags),
         )
     };
     page(ctx, StatusCode::OK, form)
@@ -282,9 +233,9 @@ pub async fn update(
     };
     let id = customer.id;
     let stored_tags = state.db(move |c| Ok(tags::of_customer(c, id)?)).await?;
-    let mut input = input_of(&customer, &stored_tags);
+    let mut input = CustomerInput::from(&customer).with_tags(&stored_tags);
     for (key, value) in pairs(&body)? {
-        overlay(&mut input, &key, value);
+        input.overlay(&key, value);
     }
     let keep_id = input.id_number.trim().is_empty();
     let report_id = extras

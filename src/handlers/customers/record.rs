@@ -5,11 +5,12 @@ use serde::Deserialize;
 use super::{load, Code};
 use crate::db::customers::Customer;
 use crate::db::{enterprise_contacts, record_details};
+use crate::domain::interaction::CHANNELS;
 use crate::domain::record_rules;
 use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::handlers::caller;
-use crate::service::customers::{self as service, Updated, CHANNELS};
+use crate::service::customers::{self as service, Updated};
 use crate::service::Caller;
 use crate::state::AppState;
 use crate::views::customers::{

@@ -8,8 +8,8 @@ use crate::db::customer_contacts::Contact;
 use crate::db::customers::Customer;
 use crate::db::enterprise_contacts::KeyContact;
 use crate::db::interactions::Interaction;
+use crate::domain::interaction::CHANNELS;
 use crate::domain::validation::FieldErrors;
-use crate::service::customers::CHANNELS;
 use crate::views::PageCtx;
 
 #[derive(Template)]
@@ -39,8 +39,8 @@ pub struct ShowPage {
 /// The record page's two small forms, as typed, and their errors (empty on a first view).
 #[derive(Debug, Clone, Default)]
 pub struct RecordForms {
-    pub interaction: crate::service::customers::InteractionInput,
-    pub report: crate::service::customers::ReportInput,
+    pub interaction: crate::domain::interaction::InteractionInput,
+    pub report: crate::domain::change_report::ReportInput,
     pub errors: FieldErrors,
 }
 

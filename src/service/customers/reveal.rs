@@ -1,0 +1,38 @@
+//! Revealing an ID number: decrypted only for someone allowed, with the reason logged.
+
+use super::{check_reason, Caller};
+use crate::crypto::Keys;
+use crate::db::customers::Customer;
+use crate::db::{audit_log, DbConnection};
+use crate::domain::audit::{Action, Event};
+use crate::error::AppError;
+
+/// Decrypts the ID number for someone allowed to see it, with the reason logged.
+pub fn reveal(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    keys: &Keys,
+    customer: &Customer,
+    reason: &str,
+) -> Result<String, AppError> {
+    let reason = check_reason(reason)?;
+    let stored = customer
+        .id_number_enc
+        .as_deref()
+        .ok_or(AppError::NotFound)?;
+    let plain = keys.cipher().decrypt(stored).map_err(|e| {
+        AppError::Internal(anyhow::anyhow!(
+            "ID number of {} cannot be decrypted: {e}",
+            customer.code
+        ))
+    })?;
+    let event = Event::new(
+        caller.actor.clone(),
+        Action::IdNumberRevealed,
+        &customer.code,
+        &caller.address,
+    )
+    .details(format!("reason: {reason}"));
+    audit_log::record(conn, &event)?;
+    Ok(plain)
+}
