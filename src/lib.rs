@@ -5,6 +5,7 @@ pub mod backup;
 pub mod bootstrap;
 pub mod cli;
 pub mod clock;
+pub mod cron;
 pub mod crypto;
 pub mod db;
 pub mod domain;

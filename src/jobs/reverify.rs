@@ -11,7 +11,7 @@ use anyhow::Context;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::result::QueryResult;
 
-use super::{JobContext, Report};
+use super::{Job, JobContext, Report};
 use crate::clock::Clock;
 use crate::crypto::Keys;
 use crate::db::outbox::{self, NewMail};
@@ -33,7 +33,36 @@ fn cycles(settings: &Settings) -> Cycles {
     }
 }
 
-pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
+pub struct Reverify;
+
+impl Job for Reverify {
+    fn name(&self) -> &'static str {
+        "reverify"
+    }
+
+    fn label_key(&self) -> &'static str {
+        "job-reverify"
+    }
+
+    fn cron<'s>(&self, settings: &'s Settings) -> &'s str {
+        &settings.cron.reverify
+    }
+
+    fn run(&self, ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
+        run(ctx, report)
+    }
+
+    fn backlog(
+        &self,
+        conn: &mut DbConnection,
+        settings: &Settings,
+        clock: &Clock,
+    ) -> QueryResult<Option<Backlog>> {
+        backlog_now(conn, settings, clock).map(Some)
+    }
+}
+
+fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
     let settings = ctx.settings;
     let cycles = cycles(settings);
     let today = ctx.clock.today();
@@ -163,6 +192,21 @@ pub struct Backlog {
     pub clears_on: Option<NaiveDate>,
 }
 
+impl Backlog {
+    /// What `dossier job list` prints about it, in English and Chinese.
+    pub fn text(&self) -> String {
+        match self.clears_on {
+            Some(day) if self.waiting > 0 => format!(
+                "reverify backlog: {waiting} due, not yet queued (at most {per_day} a day); clears on {day}\n\
+                 复核待发积压：{waiting} 位客户已到期、尚未排队（每天最多 {per_day} 封），预计 {day} 发完",
+                waiting = self.waiting,
+                per_day = self.per_day,
+            ),
+            _ => "reverify backlog: none\n复核待发积压：无".to_string(),
+        }
+    }
+}
+
 /// The backlog as of `today`, with the job's next run on `first_run`.
 pub fn backlog(
     conn: &mut DbConnection,
@@ -187,7 +231,7 @@ pub fn backlog_now(
     clock: &Clock,
 ) -> QueryResult<Backlog> {
     let today = clock.today();
-    let schedule = super::JobName::Reverify.schedule(settings);
+    let schedule = Reverify.schedule(settings);
     let first_run = super::next_after(&schedule, clock.now(), clock.zone())
         .map(|t| clock.local(t).date_naive())
         .unwrap_or(today);
