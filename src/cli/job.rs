@@ -14,11 +14,22 @@ use crate::settings::Settings;
 pub enum JobCommand {
     /// Every job: schedule, last run and its result, next run
     List,
-    /// Run one job now and print its report (reverify, deliver-mail, dormancy, backup)
+    /// Run one job now and print its report
+    #[command(about = format!("Run one job now and print its report ({})", jobs::names().join(", ")))]
     Run {
-        /// reverify, deliver-mail, dormancy or backup
+        /// The job's name
+        #[arg(help = one_of())]
         name: String,
     },
+}
+
+/// `reverify, deliver-mail, dormancy or backup`: the names in `JOBS`.
+fn one_of() -> String {
+    match jobs::names().split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 pub fn run(settings: Settings, command: JobCommand) -> anyhow::Result<ExitCode> {
