@@ -4,6 +4,7 @@
 //! operation-log head match the ones read from the same snapshot.
 
 pub mod file;
+pub mod restore;
 pub mod rotation;
 pub mod scratch;
 
