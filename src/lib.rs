@@ -1,6 +1,7 @@
 //! Dossier: customer records for property-management offices.
 
 pub mod app;
+pub mod audit_writer;
 pub mod backup;
 pub mod bootstrap;
 pub mod cli;
