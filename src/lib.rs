@@ -20,5 +20,6 @@ pub mod service;
 pub mod settings;
 pub mod shutdown;
 pub mod state;
+pub mod stop;
 pub mod views;
 pub mod web;

@@ -14,8 +14,8 @@ use super::Facts;
 use crate::crypto::{Keys, KEY_FILE};
 use crate::db::{audit_log, Backend, DbConnection};
 use crate::domain::audit::{Action, Actor, Event};
-use crate::jobs::Stop;
 use crate::settings::Settings;
+use crate::stop::Stop;
 
 /// Puts `backup_file` in place of the database, decrypted with the backup key of
 /// `key_file` (else of the key file in the data folder), and installs that key file in the

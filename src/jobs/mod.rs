@@ -17,7 +17,6 @@ mod report;
 pub mod reverify;
 pub mod runner;
 pub mod scheduler;
-pub mod stop;
 
 use croner::Cron;
 use diesel::result::QueryResult;
@@ -28,10 +27,10 @@ use crate::db::DbConnection;
 use crate::settings::Settings;
 
 pub use crate::cron::{next_after, parse as parse_cron, slot_at_or_before};
+pub use crate::stop::{Interrupted, Stop};
 pub use report::Report;
 pub use reverify::Backlog;
 pub use runner::{execute, Finished, RunResult, Trigger};
-pub use stop::{Interrupted, Stop};
 
 /// Every job, in the order the CLI and the jobs page list them and the scheduler catches
 /// up on them. A new job: its file, and one line here.

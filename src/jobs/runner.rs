@@ -4,8 +4,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use chrono::NaiveDateTime;
 
-use super::stop::Interrupted;
-use super::{Job, JobContext, Report};
+use super::{Interrupted, Job, JobContext, Report};
 use crate::db::{audit_log, job_runs};
 use crate::domain::audit::{Action, Actor, Event};
 
@@ -79,16 +78,16 @@ pub fn execute(
     let abandoned = job_runs::abandon_stale(ctx.conn, name, crate::db::now() - STALE_AFTER)?;
     if abandoned > 0 {
         tracing::warn!(
-            job = name,
+            job = %name,
             runs = abandoned,
             "earlier runs never finished; marked failed"
         );
     }
     let Some(run_id) = job_runs::claim(ctx.conn, name, slot, trigger.as_str(), instance)? else {
-        tracing::debug!(job = name, %slot, "slot already claimed by another run");
+        tracing::debug!(job = %name, %slot, "slot already claimed by another run");
         return Ok(None);
     };
-    tracing::info!(job = name, %slot, trigger = trigger.as_str(), "job started");
+    tracing::info!(job = %name, %slot, trigger = trigger.as_str(), "job started");
     let mut report = Report::default();
     let outcome = catch_unwind(AssertUnwindSafe(|| job.run(ctx, &mut report)));
     let (result, error) = match outcome {
@@ -128,9 +127,9 @@ pub fn execute(
         .details(details),
     )?;
     match result {
-        RunResult::Failed => tracing::error!(job = name, %error, "job failed"),
-        RunResult::Interrupted => tracing::warn!(job = name, %counts, "job interrupted"),
-        _ => tracing::info!(job = name, result = result.as_str(), %counts, "job finished"),
+        RunResult::Failed => tracing::error!(job = %name, %error, "job failed"),
+        RunResult::Interrupted => tracing::warn!(job = %name, %counts, "job interrupted"),
+        _ => tracing::info!(job = %name, result = result.as_str(), %counts, "job finished"),
     }
     Ok(Some(Finished {
         run_id,

@@ -105,9 +105,9 @@ async fn run_in_background(
     match outcome {
         Ok(Ok(())) => {}
         Ok(Err(e)) => {
-            tracing::error!(job = job.name(), error = %format!("{e:#}"), "cannot run job")
+            tracing::error!(job = %job.name(), error = %format!("{e:#}"), "cannot run job")
         }
-        Err(e) => tracing::error!(job = job.name(), error = %e, "job thread failed"),
+        Err(e) => tracing::error!(job = %job.name(), error = %e, "job thread failed"),
     }
 }
 
