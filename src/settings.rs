@@ -71,6 +71,19 @@ pub struct CronSettings {
     pub backup: String,
 }
 
+impl CronSettings {
+    /// Every schedule with the name of its setting, as the checks at start report it. A
+    /// job reads its own field (`Job::cron`); a new job adds its field here too.
+    pub fn named(&self) -> [(&'static str, &str); 4] {
+        [
+            ("cron.reverify", &self.reverify),
+            ("cron.deliver_mail", &self.deliver_mail),
+            ("cron.dormancy", &self.dormancy),
+            ("cron.backup", &self.backup),
+        ]
+    }
+}
+
 impl Default for CronSettings {
     fn default() -> Self {
         CronSettings {

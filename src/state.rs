@@ -7,9 +7,9 @@ use std::sync::Arc;
 use actix_web::web;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::audit_writer::AuditWriter;
 use crate::clock::Clock;
 use crate::crypto::Keys;
-use crate::db::audit_writer::AuditWriter;
 use crate::db::{read_tx, DbConnection, DbPool};
 use crate::error::AppError;
 use crate::settings::Settings;

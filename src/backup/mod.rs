@@ -4,6 +4,7 @@
 //! operation-log head match the ones read from the same snapshot.
 
 pub mod file;
+pub mod restore;
 pub mod rotation;
 pub mod scratch;
 
@@ -18,8 +19,8 @@ use diesel::sql_types::{BigInt, Text};
 
 use crate::crypto::Keys;
 use crate::db::{self, Backend, DbConnection};
-use crate::jobs::{Interrupted, Stop};
 use crate::settings::Settings;
+use crate::stop::{Interrupted, Stop};
 use file::Kind;
 
 /// What a backup must hold, read from the snapshot it was made from.

@@ -7,26 +7,37 @@ use clap::Subcommand;
 
 use crate::app::{connect, load_keys};
 use crate::db::job_runs;
-use crate::jobs::{self, JobContext, JobName, RunResult, Trigger};
+use crate::jobs::{self, Job, JobContext, RunResult, Trigger, JOBS};
 use crate::settings::Settings;
 
 #[derive(Debug, Subcommand)]
 pub enum JobCommand {
     /// Every job: schedule, last run and its result, next run
     List,
-    /// Run one job now and print its report (reverify, deliver-mail, dormancy, backup)
+    /// Run one job now and print its report
+    #[command(about = format!("Run one job now and print its report ({})", jobs::names().join(", ")))]
     Run {
-        /// reverify, deliver-mail, dormancy or backup
+        /// The job's name
+        #[arg(help = one_of())]
         name: String,
     },
+}
+
+/// `reverify, deliver-mail, dormancy or backup`: the names in `JOBS`.
+fn one_of() -> String {
+    match jobs::names().split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 pub fn run(settings: Settings, command: JobCommand) -> anyhow::Result<ExitCode> {
     match command {
         JobCommand::List => list(&settings),
         JobCommand::Run { name } => {
-            let Some(job) = JobName::parse(&name) else {
-                let names: Vec<&str> = JobName::ALL.iter().map(|j| j.as_str()).collect();
+            let Some(job) = jobs::find(&name) else {
+                let names = jobs::names();
                 anyhow::bail!("no job called {name:?}; the jobs are {}", names.join(", "));
             };
             run_now(&settings, job)
@@ -43,9 +54,9 @@ fn list(settings: &Settings) -> anyhow::Result<ExitCode> {
         "{:<13} {:<16} {:<20} {:<8} {:<20} NOTE",
         "JOB", "SCHEDULE", "LAST RUN", "RESULT", "NEXT RUN"
     );
-    for job in JobName::ALL {
+    for &job in JOBS {
         let schedule = job.schedule(settings);
-        let last = job_runs::last(&mut conn, job.as_str())?;
+        let last = job_runs::last(&mut conn, job.name())?;
         let slot = jobs::slot_at_or_before(&schedule, now, zone);
         let overdue = match slot {
             Some(slot) => jobs::scheduler::missed(&mut conn, job, slot)?,
@@ -71,7 +82,7 @@ fn list(settings: &Settings) -> anyhow::Result<ExitCode> {
         };
         println!(
             "{:<13} {:<16} {:<20} {:<8} {:<20} {}",
-            job.as_str(),
+            job.name(),
             job.cron(settings),
             started,
             result,
@@ -79,22 +90,17 @@ fn list(settings: &Settings) -> anyhow::Result<ExitCode> {
             note.trim_end()
         );
     }
-    let backlog = jobs::reverify::backlog_now(&mut conn, settings, &clock)?;
-    println!();
-    match backlog.clears_on {
-        Some(day) if backlog.waiting > 0 => println!(
-            "reverify backlog: {waiting} due, not yet queued (at most {per_day} a day); clears on {day}\n\
-             复核待发积压：{waiting} 位客户已到期、尚未排队（每天最多 {per_day} 封），预计 {day} 发完",
-            waiting = backlog.waiting,
-            per_day = backlog.per_day,
-        ),
-        _ => println!("reverify backlog: none\n复核待发积压：无"),
+    for job in JOBS {
+        if let Some(backlog) = job.backlog(&mut conn, settings, &clock)? {
+            println!();
+            println!("{}", backlog.text());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs a job at once, in this process, and prints its report. Also `dossier backup`.
-pub fn run_now(settings: &Settings, job: JobName) -> anyhow::Result<ExitCode> {
+pub fn run_now(settings: &Settings, job: &dyn Job) -> anyhow::Result<ExitCode> {
     let keys = load_keys(settings)?;
     let mut conn = connect(settings)?;
     let mut ctx = JobContext {
@@ -112,7 +118,7 @@ pub fn run_now(settings: &Settings, job: JobName) -> anyhow::Result<ExitCode> {
         Trigger::Manual,
         &format!("cli:{instance}"),
     )?
-    .ok_or_else(|| anyhow::anyhow!("another run of {job} holds this moment; try again"))?;
+    .ok_or_else(|| anyhow::anyhow!("another run of {} holds this moment; try again", job.name()))?;
     for line in &finished.report.output {
         println!("{line}");
     }
@@ -120,7 +126,8 @@ pub fn run_now(settings: &Settings, job: JobName) -> anyhow::Result<ExitCode> {
         println!("skipped: {skipped}");
     }
     println!(
-        "{job}: {} {}",
+        "{}: {} {}",
+        job.name(),
         finished.result.as_str(),
         finished.report.counts_text()
     );

@@ -3,7 +3,6 @@
 
 pub mod app_flags;
 pub mod audit_log;
-pub mod audit_writer;
 pub mod backups;
 pub mod bulk_load;
 pub mod change_reports;

@@ -2,12 +2,33 @@
 
 use chrono::Duration;
 
-use super::{Interrupted, JobContext, Report};
+use super::{Interrupted, Job, JobContext, Report};
 use crate::backup::{self, rotation};
 use crate::db::{audit_log, backups, now};
 use crate::domain::audit::{Action, Actor, Event};
+use crate::settings::Settings;
 
-pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
+pub struct Backup;
+
+impl Job for Backup {
+    fn name(&self) -> &'static str {
+        "backup"
+    }
+
+    fn label_key(&self) -> &'static str {
+        "job-backup"
+    }
+
+    fn cron<'s>(&self, settings: &'s Settings) -> &'s str {
+        &settings.cron.backup
+    }
+
+    fn run(&self, ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
+        run(ctx, report)
+    }
+}
+
+fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
     let stale = backup::scratch::remove_stale(&ctx.settings.backup_dir(), ctx.conn)?;
     if stale > 0 {
         report.add("stale_scratch_removed", stale as i64);

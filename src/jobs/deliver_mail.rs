@@ -9,7 +9,7 @@ use anyhow::Context;
 use chrono::Duration;
 use lettre::message::Mailbox;
 
-use super::{JobContext, Report};
+use super::{Job, JobContext, Report};
 use crate::db::outbox::delivery::{self, Settled};
 use crate::db::outbox::{self, Mail};
 use crate::db::{app_flags, now};
@@ -17,6 +17,7 @@ use crate::domain::outbox::{backoff, MailState};
 use crate::domain::personal_link::{take_raw_link, verify_link, with_link};
 use crate::mail::send::{send, Outcome, Outgoing};
 use crate::mail::SmtpUrl;
+use crate::settings::Settings;
 
 /// Mails claimed at once. Small enough that the batch goes out well within the lease
 /// even when every send waits for the transport's timeout.
@@ -29,7 +30,27 @@ const EXPIRE_BATCH: i64 = 200;
 /// A send is not started with less than this left on its lease.
 const LEASE_MARGIN_SECONDS: i64 = 60;
 
-pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
+pub struct DeliverMail;
+
+impl Job for DeliverMail {
+    fn name(&self) -> &'static str {
+        "deliver-mail"
+    }
+
+    fn label_key(&self) -> &'static str {
+        "job-deliver-mail"
+    }
+
+    fn cron<'s>(&self, settings: &'s Settings) -> &'s str {
+        &settings.cron.deliver_mail
+    }
+
+    fn run(&self, ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
+        run(ctx, report)
+    }
+}
+
+fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
     loop {
         let expired =
             delivery::expire_leases(ctx.conn, EXPIRE_BATCH).context("marking expired leases")?;

@@ -1,10 +1,31 @@
 //! The `dormancy` job: customers nobody has talked to move to the review lists.
 
-use super::{Interrupted, JobContext, Report};
+use super::{Interrupted, Job, JobContext, Report};
 use crate::domain::audit::Actor;
 use crate::service::{reviews, Caller};
+use crate::settings::Settings;
 
-pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
+pub struct Dormancy;
+
+impl Job for Dormancy {
+    fn name(&self) -> &'static str {
+        "dormancy"
+    }
+
+    fn label_key(&self) -> &'static str {
+        "job-dormancy"
+    }
+
+    fn cron<'s>(&self, settings: &'s Settings) -> &'s str {
+        &settings.cron.dormancy
+    }
+
+    fn run(&self, ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
+        run(ctx, report)
+    }
+}
+
+fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
     let caller = Caller {
         actor: Actor::System,
         address: "scheduler".into(),

@@ -8,10 +8,11 @@
 //! second link behind.
 
 use anyhow::Context;
+use askama::Template;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::result::QueryResult;
 
-use super::{JobContext, Report};
+use super::{Job, JobContext, Report};
 use crate::clock::Clock;
 use crate::crypto::Keys;
 use crate::db::outbox::{self, NewMail};
@@ -20,6 +21,7 @@ use crate::db::{verify_tokens, write_tx, DbConnection};
 use crate::domain::audit::Actor;
 use crate::domain::personal_link;
 use crate::domain::reverify::{mail_key, new_token, Cycles};
+use crate::mail::reverify as reverify_mail;
 use crate::settings::Settings;
 
 /// Mails per transaction: short enough that the writes of people working meanwhile are
@@ -33,7 +35,36 @@ fn cycles(settings: &Settings) -> Cycles {
     }
 }
 
-pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
+pub struct Reverify;
+
+impl Job for Reverify {
+    fn name(&self) -> &'static str {
+        "reverify"
+    }
+
+    fn label_key(&self) -> &'static str {
+        "job-reverify"
+    }
+
+    fn cron<'s>(&self, settings: &'s Settings) -> &'s str {
+        &settings.cron.reverify
+    }
+
+    fn run(&self, ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
+        run(ctx, report)
+    }
+
+    fn backlog(
+        &self,
+        conn: &mut DbConnection,
+        settings: &Settings,
+        clock: &Clock,
+    ) -> QueryResult<Option<Backlog>> {
+        backlog_now(conn, settings, clock).map(Some)
+    }
+}
+
+fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
     let settings = ctx.settings;
     let cycles = cycles(settings);
     let today = ctx.clock.today();
@@ -58,7 +89,8 @@ pub fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> 
         let mails: Vec<Prepared> = batch
             .iter()
             .map(|record| prepare(&ctx.clock, ctx.keys, cycles, record, expires_at))
-            .collect();
+            .collect::<Result<_, _>>()
+            .context("writing the re-verification mail")?;
         match write_tx(ctx.conn, |c| queue(c, &mails, expires_at)) {
             Ok(queued) => {
                 report.add("queued", queued as i64);
@@ -94,16 +126,16 @@ fn prepare(
     cycles: Cycles,
     record: &DueRecord,
     expires_at: NaiveDateTime,
-) -> Prepared {
+) -> askama::Result<Prepared> {
     let base = record.last_verified_at.unwrap_or(record.first_contact_at);
     let due = cycles.due_date(&record.customer_type, base);
     let (token, hash) = new_token();
-    Prepared {
-        mail: mail(clock, keys, record, due, &token, expires_at),
+    Ok(Prepared {
+        mail: mail(clock, keys, record, due, &token, expires_at)?,
         token_hash: hash,
         customer_id: record.id,
         cycle: due.to_string(),
-    }
+    })
 }
 
 /// The mail of one record's cycle, with its personal link.
@@ -114,24 +146,26 @@ fn mail(
     due: NaiveDate,
     token: &str,
     expires_at: NaiveDateTime,
-) -> NewMail {
+) -> askama::Result<NewMail> {
     let email = record.email.as_deref().map(str::trim).unwrap_or("");
-    NewMail {
+    let until = clock.local(expires_at).date_naive().to_string();
+    Ok(NewMail {
         kind: "reverify".into(),
         idempotency_key: mail_key(&record.code, due),
         customer_id: Some(record.id),
         customer_code: record.code.clone(),
         recipient: email.to_string(),
-        subject: "请核对您的客户资料 / Please confirm your details".into(),
+        subject: reverify_mail::Subject.render()?,
         // The link is put in as the mail leaves (`personal_link`): stored, the token is
         // encrypted and the body holds a placeholder.
-        body: body(
-            &record.name,
-            personal_link::PLACEHOLDER,
-            &clock.local(expires_at).date_naive().to_string(),
-        ),
+        body: reverify_mail::Body {
+            name: &record.name,
+            link: personal_link::PLACEHOLDER,
+            until: &until,
+        }
+        .render()?,
         link_token_enc: Some(keys.cipher().encrypt(token)),
-    }
+    })
 }
 
 /// Queues the mails and stores the links of those queued now; returns how many. A mail
@@ -163,6 +197,21 @@ pub struct Backlog {
     pub clears_on: Option<NaiveDate>,
 }
 
+impl Backlog {
+    /// What `dossier job list` prints about it, in English and Chinese.
+    pub fn text(&self) -> String {
+        match self.clears_on {
+            Some(day) if self.waiting > 0 => format!(
+                "reverify backlog: {waiting} due, not yet queued (at most {per_day} a day); clears on {day}\n\
+                 复核待发积压：{waiting} 位客户已到期、尚未排队（每天最多 {per_day} 封），预计 {day} 发完",
+                waiting = self.waiting,
+                per_day = self.per_day,
+            ),
+            _ => "reverify backlog: none\n复核待发积压：无".to_string(),
+        }
+    }
+}
+
 /// The backlog as of `today`, with the job's next run on `first_run`.
 pub fn backlog(
     conn: &mut DbConnection,
@@ -187,24 +236,9 @@ pub fn backlog_now(
     clock: &Clock,
 ) -> QueryResult<Backlog> {
     let today = clock.today();
-    let schedule = super::JobName::Reverify.schedule(settings);
+    let schedule = Reverify.schedule(settings);
     let first_run = super::next_after(&schedule, clock.now(), clock.zone())
         .map(|t| clock.local(t).date_naive())
         .unwrap_or(today);
     backlog(conn, settings, today, first_run)
-}
-
-/// The mail text: Chinese first, English below. The name and the link; never the ID number.
-fn body(name: &str, link: &str, until: &str) -> String {
-    format!(
-        "{name}，您好：\n\n\
-         为保证您的客户资料准确，请打开下面的链接核对：信息无误请点击“信息无误”，\
-         有变化请点击“信息有变化”并简单说明。\n\n\
-         {link}\n\n\
-         链接仅供您本人使用，有效期至 {until}。\n\n\
-         ----\n\
-         Dear {name},\n\n\
-         Please open the link above to check the details we keep about you: confirm them, \
-         or tell us what has changed. The link is for you alone and works until {until}.\n"
-    )
 }

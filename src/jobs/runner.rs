@@ -4,8 +4,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use chrono::NaiveDateTime;
 
-use super::stop::Interrupted;
-use super::{run_body, JobContext, JobName, Report};
+use super::{Interrupted, Job, JobContext, Report};
 use crate::db::{audit_log, job_runs};
 use crate::domain::audit::{Action, Actor, Event};
 
@@ -70,24 +69,27 @@ const STALE_AFTER: chrono::TimeDelta = chrono::TimeDelta::hours(6);
 /// record the run at all is an `Err`.
 pub fn execute(
     ctx: &mut JobContext<'_>,
-    job: JobName,
+    job: &dyn Job,
     slot: NaiveDateTime,
     trigger: Trigger,
     instance: &str,
 ) -> anyhow::Result<Option<Finished>> {
-    let abandoned =
-        job_runs::abandon_stale(ctx.conn, job.as_str(), crate::db::now() - STALE_AFTER)?;
+    let name = job.name();
+    let abandoned = job_runs::abandon_stale(ctx.conn, name, crate::db::now() - STALE_AFTER)?;
     if abandoned > 0 {
-        tracing::warn!(job = %job, runs = abandoned, "earlier runs never finished; marked failed");
+        tracing::warn!(
+            job = %name,
+            runs = abandoned,
+            "earlier runs never finished; marked failed"
+        );
     }
-    let Some(run_id) = job_runs::claim(ctx.conn, job.as_str(), slot, trigger.as_str(), instance)?
-    else {
-        tracing::debug!(job = %job, %slot, "slot already claimed by another run");
+    let Some(run_id) = job_runs::claim(ctx.conn, name, slot, trigger.as_str(), instance)? else {
+        tracing::debug!(job = %name, %slot, "slot already claimed by another run");
         return Ok(None);
     };
-    tracing::info!(job = %job, %slot, trigger = trigger.as_str(), "job started");
+    tracing::info!(job = %name, %slot, trigger = trigger.as_str(), "job started");
     let mut report = Report::default();
-    let outcome = catch_unwind(AssertUnwindSafe(|| run_body(job, ctx, &mut report)));
+    let outcome = catch_unwind(AssertUnwindSafe(|| job.run(ctx, &mut report)));
     let (result, error) = match outcome {
         Ok(Ok(())) if report.skipped.is_empty() => (RunResult::Ok, String::new()),
         Ok(Ok(())) => (RunResult::Partial, report.skipped.join("; ")),
@@ -119,15 +121,15 @@ pub fn execute(
         &Event::new(
             Actor::System,
             Action::JobRun,
-            format!("job:{job}"),
+            format!("job:{name}"),
             "scheduler",
         )
         .details(details),
     )?;
     match result {
-        RunResult::Failed => tracing::error!(job = %job, %error, "job failed"),
-        RunResult::Interrupted => tracing::warn!(job = %job, %counts, "job interrupted"),
-        _ => tracing::info!(job = %job, result = result.as_str(), %counts, "job finished"),
+        RunResult::Failed => tracing::error!(job = %name, %error, "job failed"),
+        RunResult::Interrupted => tracing::warn!(job = %name, %counts, "job interrupted"),
+        _ => tracing::info!(job = %name, result = result.as_str(), %counts, "job finished"),
     }
     Ok(Some(Finished {
         run_id,

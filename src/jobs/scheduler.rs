@@ -4,9 +4,9 @@
 //! run starts and the running ones stop at their next batch.
 
 use chrono::NaiveDateTime;
-use tokio_cron_scheduler::{Job, JobScheduler};
+use tokio_cron_scheduler::JobScheduler;
 
-use super::{execute, slot_at_or_before, JobContext, JobName, Trigger};
+use super::{execute, slot_at_or_before, Job, JobContext, Trigger, JOBS};
 use crate::db::job_runs;
 use crate::state::AppState;
 
@@ -28,12 +28,12 @@ pub async fn start(state: AppState) -> anyhow::Result<Scheduler> {
     let scheduler = JobScheduler::new().await?;
     let instance = super::runner::instance_name();
     let name = instance.clone();
-    for job in JobName::ALL {
+    for &job in JOBS {
         let state = state.clone();
         let instance = instance.clone();
         let cron = job.cron(&state.settings).to_string();
         scheduler
-            .add(Job::new_async_tz(
+            .add(tokio_cron_scheduler::Job::new_async_tz(
                 cron.as_str(),
                 state.clock.zone(),
                 move |_id, _lock| {
@@ -49,7 +49,7 @@ pub async fn start(state: AppState) -> anyhow::Result<Scheduler> {
     scheduler.start().await?;
     let catch_up_state = state.clone();
     tokio::spawn(async move {
-        for job in JobName::ALL {
+        for &job in JOBS {
             if catch_up_state.stop.is_raised() {
                 break;
             }
@@ -70,7 +70,12 @@ pub async fn start(state: AppState) -> anyhow::Result<Scheduler> {
 
 /// Runs one scheduled or catch-up slot on a blocking thread; errors are logged, never
 /// propagated into the scheduler.
-async fn run_in_background(state: AppState, job: JobName, trigger: Trigger, instance: String) {
+async fn run_in_background(
+    state: AppState,
+    job: &'static dyn Job,
+    trigger: Trigger,
+    instance: String,
+) {
     if state.stop.is_raised() {
         return;
     }
@@ -99,17 +104,19 @@ async fn run_in_background(state: AppState, job: JobName, trigger: Trigger, inst
         .await;
     match outcome {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::error!(job = %job, error = %format!("{e:#}"), "cannot run job"),
-        Err(e) => tracing::error!(job = %job, error = %e, "job thread failed"),
+        Ok(Err(e)) => {
+            tracing::error!(job = %job.name(), error = %format!("{e:#}"), "cannot run job")
+        }
+        Err(e) => tracing::error!(job = %job.name(), error = %e, "job thread failed"),
     }
 }
 
 /// Whether the job's latest slot has no scheduled run yet.
 pub fn missed(
     conn: &mut crate::db::DbConnection,
-    job: JobName,
+    job: &dyn Job,
     slot: NaiveDateTime,
 ) -> anyhow::Result<bool> {
-    let last = job_runs::last_scheduled_slot(conn, job.as_str())?;
+    let last = job_runs::last_scheduled_slot(conn, job.name())?;
     Ok(last.is_none_or(|last| last < slot))
 }

@@ -1,7 +1,8 @@
 //! Outgoing mail: the SMTP address from the settings and the transport built from it.
 //! What to send lives in the outbox (`db::outbox`); the `deliver-mail` job sends it with
-//! `send::send`.
+//! `send::send`. Each message's text is a template under `templates/mail/` (`reverify`).
 
+pub mod reverify;
 pub mod send;
 
 use std::time::Duration;

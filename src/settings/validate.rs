@@ -82,13 +82,8 @@ impl Settings {
             ));
         }
         self.zone()?;
-        for (key, pattern) in [
-            ("cron.reverify", &self.cron.reverify),
-            ("cron.deliver_mail", &self.cron.deliver_mail),
-            ("cron.dormancy", &self.cron.dormancy),
-            ("cron.backup", &self.cron.backup),
-        ] {
-            crate::jobs::parse_cron(pattern).map_err(|why| invalid(key, pattern, &why))?;
+        for (key, pattern) in self.cron.named() {
+            crate::cron::parse(pattern).map_err(|why| invalid(key, &pattern, &why))?;
         }
         if let Some(url) = &self.smtp_url {
             crate::mail::SmtpUrl::parse(url)

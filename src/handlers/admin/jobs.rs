@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::db::job_runs;
 use crate::error::AppError;
-use crate::jobs::{self, runner, JobContext, JobName, RunResult, Trigger};
+use crate::jobs::{self, runner, Job, JobContext, RunResult, Trigger, JOBS};
 use crate::state::AppState;
 use crate::views::jobs::{JobRow, JobsPage};
 use crate::views::{render, see_other, PageCtx};
@@ -20,7 +20,7 @@ pub async fn list(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpRespon
         .db(move |c| {
             let (now, zone) = (clock.now(), clock.zone());
             let mut rows = Vec::new();
-            for job in JobName::ALL {
+            for &job in JOBS {
                 let schedule = job.schedule(&settings);
                 let slot = jobs::slot_at_or_before(&schedule, now, zone);
                 let missed = match slot {
@@ -34,19 +34,14 @@ pub async fn list(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpRespon
                     _ => None,
                 };
                 rows.push(JobRow {
-                    name: job.as_str(),
+                    name: job.name(),
                     label_key: job.label_key(),
                     cron: job.cron(&settings).to_string(),
-                    last: job_runs::last(c, job.as_str())?,
+                    last: job_runs::last(c, job.name())?,
                     next: jobs::next_after(&schedule, now, zone),
                     missed,
-                    recent: job_runs::recent(c, job.as_str(), 5)?,
-                    backlog: match job {
-                        JobName::Reverify => {
-                            Some(jobs::reverify::backlog_now(c, &settings, &clock)?)
-                        }
-                        _ => None,
-                    },
+                    recent: job_runs::recent(c, job.name(), 5)?,
+                    backlog: job.backlog(c, &settings, &clock)?,
                 });
             }
             Ok(rows)
@@ -66,7 +61,7 @@ pub async fn run(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let job = JobName::parse(&name).ok_or(AppError::NotFound)?;
+    let job = jobs::find(&name).ok_or(AppError::NotFound)?;
     run_and_tell(&ctx, &session, &state, job).await?;
     Ok(see_other("/admin/jobs"))
 }
@@ -76,7 +71,7 @@ pub async fn run_and_tell(
     ctx: &PageCtx,
     session: &TypedSession,
     state: &web::Data<AppState>,
-    job: JobName,
+    job: &'static dyn Job,
 ) -> Result<(), AppError> {
     let app = state.clone();
     let finished = state

@@ -3,6 +3,9 @@
 //! are idempotent, so the next run goes on where this one stopped. The flag also counts
 //! the runs in progress, so that `serve` can wait for them (for a while) before it closes
 //! the database.
+//!
+//! Below jobs and backups (a backup's dump and restore check it too), so that neither
+//! needs the other for it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

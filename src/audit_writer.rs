@@ -6,13 +6,16 @@
 //! first one) and stores them together in one transaction; each request still waits until
 //! its entry is committed, so nothing is logged "later" and nothing is lost if the process
 //! stops.
+//!
+//! A thread the app runs, not a table: it lives beside `state`, which starts it, and
+//! writes through `db::audit_log`.
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::{audit_log, write_tx, DbPool};
+use crate::db::{audit_log, write_tx, DbPool};
 use crate::domain::audit::Event;
 use crate::error::AppError;
 
