@@ -29,7 +29,6 @@ pub mod record_details;
 pub mod reverify_due;
 pub mod reviews;
 pub mod schema;
-pub mod search_index;
 pub mod tags;
 pub mod users;
 pub mod verify_tokens;

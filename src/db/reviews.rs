@@ -58,7 +58,11 @@ pub fn move_dormant(
     };
     moved.sort_unstable_by_key(|(id, _, _)| *id);
     let ids: Vec<i32> = moved.iter().map(|(id, _, _)| *id).collect();
-    super::search_index::refresh(conn, &ids, super::search_index::Changed::Filters)?;
+    super::customers::search::index::refresh(
+        conn,
+        &ids,
+        super::customers::search::index::Changed::Filters,
+    )?;
     Ok(moved)
 }
 

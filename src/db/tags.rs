@@ -73,7 +73,11 @@ pub fn set_for_customer(
             ))
             .execute(conn)?;
     }
-    super::search_index::refresh(conn, &[customer_id], super::search_index::Changed::Filters)
+    super::customers::search::index::refresh(
+        conn,
+        &[customer_id],
+        super::customers::search::index::Changed::Filters,
+    )
 }
 
 /// Gives records more tags, many (customer, tag) pairs at once (the import, a merge). The
@@ -161,7 +165,11 @@ pub fn merge_into(conn: &mut DbConnection, from: &Tag, into: &Tag) -> QueryResul
     attach_many(conn, &moving)?;
     diesel::delete(customer_tags::table.filter(customer_tags::tag_id.eq(from.id))).execute(conn)?;
     diesel::delete(tags::table.find(from.id)).execute(conn)?;
-    super::search_index::refresh(conn, &tagged, super::search_index::Changed::Filters)?;
+    super::customers::search::index::refresh(
+        conn,
+        &tagged,
+        super::customers::search::index::Changed::Filters,
+    )?;
     Ok(moving.len())
 }
 
