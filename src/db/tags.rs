@@ -92,7 +92,7 @@ pub fn attach_many(conn: &mut DbConnection, pairs: &[(i32, i32)]) -> QueryResult
             )
         })
         .collect();
-    super::insert_bulk!(
+    super::conn::insert_bulk!(
         conn,
         customer_tags::table,
         &values,
@@ -112,7 +112,7 @@ pub fn of_customer(conn: &mut DbConnection, customer_id: i32) -> QueryResult<Vec
 /// Tags of many records in one query (for list pages), as (customer id, path).
 pub fn of_customers(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<(i32, String)>> {
     let query = customer_tags::table.inner_join(tags::table).into_boxed();
-    super::filter_ids!(query, conn, customer_tags::customer_id, ids)
+    super::conn::filter_ids!(query, conn, customer_tags::customer_id, ids)
         .order(tags::path)
         .select((customer_tags::customer_id, tags::path))
         .load(conn)

@@ -50,7 +50,7 @@ pub fn insert_many(
         })
         .collect();
     match conn {
-        DbConnection::Sqlite(c) => crate::db::sqlite_insert_chunks!(
+        DbConnection::Sqlite(c) => crate::db::conn::sqlite_insert_chunks!(
             c,
             customers::table,
             &values,

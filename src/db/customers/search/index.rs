@@ -149,7 +149,7 @@ pub fn add(conn: &mut DbConnection, entries: &[Entry]) -> QueryResult<()> {
                     )
                 })
                 .collect();
-            crate::db::sqlite_insert_chunks!(
+            crate::db::conn::sqlite_insert_chunks!(
                 c,
                 customer_search_grams::table,
                 &rows,

@@ -65,7 +65,8 @@ macro_rules! other_filters {
             Some(s) => query = query.filter(customers::status.eq(s)),
             None if !search.include_archived => {
                 // A constant, not a parameter: see `constant`.
-                query = query.filter(customers::status.ne($crate::db::constant::text("archived")))
+                query =
+                    query.filter(customers::status.ne($crate::db::conn::constant::text("archived")))
             }
             None => {}
         }
@@ -193,7 +194,7 @@ pub fn search(
         Vec::new()
     } else {
         let query = customers::table.into_boxed();
-        crate::db::filter_ids!(query, conn, customers::id, &wanted)
+        crate::db::conn::filter_ids!(query, conn, customers::id, &wanted)
             .select(Customer::as_select())
             .order(customers::id.desc())
             .load(conn)?

@@ -61,7 +61,7 @@ pub(super) fn gram_ids(
         // piece, and looks each one's records up one by one to check the
         // filter: a common surname with a rare type (q=王&type=vip at 1M
         // records) took 6 ms so, where its own plan, a merge join, takes 1.
-        query = query.filter(crate::db::constant::plan_each_time());
+        query = query.filter(crate::db::conn::constant::plan_each_time());
     }
     query
         .select(customer_grams::customer_id)
