@@ -22,8 +22,6 @@ pub mod login_attempts;
 pub mod offices;
 pub mod outbox;
 pub mod queries;
-pub mod record_details;
-pub mod reverify_due;
 pub mod reviews;
 pub mod schema;
 pub mod tags;
