@@ -1,4 +1,5 @@
-//! `tags` (the tree, by full path like `风险/欠费`) and `customer_tags`.
+//! `tags` (the tree, by full path like `风险/欠费`) and `customer_tags`: together because a
+//! tag's path is what both the tree and a record's tags are read and written by.
 
 use diesel::prelude::*;
 
