@@ -97,6 +97,7 @@ macro_rules! other_filters {
         query
     }};
 }
+// `sqlite` and `postgres` put the same filters on their own queries.
 use other_filters;
 
 /// Four or more digits and nothing else (a phone fragment, a unit, a code's serial): the
