@@ -206,7 +206,7 @@ pub fn connect(settings: &Settings) -> anyhow::Result<DbConnection> {
              (all or nothing); import the file again"
         );
     }
-    if let Some(records) = db::search_index::rebuild_if_asked(&mut conn)
+    if let Some(records) = db::customers::search::index::rebuild_if_asked(&mut conn)
         .map_err(|e| anyhow::anyhow!("cannot rebuild the search index: {e}"))?
     {
         tracing::info!(

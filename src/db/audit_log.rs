@@ -95,7 +95,7 @@ pub fn append_many(
     // PostgreSQL: one multi-row INSERT (one round trip). SQLite: diesel inserts the rows
     // one by one with a cached statement.
     for chunk in rows.chunks(super::ROWS_PER_INSERT) {
-        super::insert_rows!(conn, audit_log::table, chunk)?;
+        super::conn::insert_rows!(conn, audit_log::table, chunk)?;
     }
     diesel::update(audit_head::table.find(1))
         .set(audit_head::hash.eq(&prev_hash))

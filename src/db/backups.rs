@@ -1,5 +1,6 @@
 //! `backups`: every backup the job made, what its restore check found, and where copies
-//! went.
+//! went. (`failing` also reads the backup job's latest run in `job_runs`: a run that
+//! failed before it wrote a row fails the backups too.)
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

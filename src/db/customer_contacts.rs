@@ -91,7 +91,7 @@ pub fn insert_first_many(
             )
         })
         .collect();
-    super::insert_bulk!(
+    super::conn::insert_bulk!(
         conn,
         customer_contacts::table,
         &values,

@@ -90,7 +90,7 @@ pub fn insert_many(conn: &mut DbConnection, versions: &[NewVersion]) -> QueryRes
             )
         })
         .collect();
-    super::insert_bulk!(
+    super::conn::insert_bulk!(
         conn,
         customer_versions::table,
         &values,

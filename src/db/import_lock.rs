@@ -1,6 +1,6 @@
-//! Whether the process that runs an import is still alive. An import holds a lock for as
-//! long as it runs, and the operating system or the database server drops it however the
-//! process ends, `kill -9` included:
+//! The liveness of a running import (a row of `imports`): whether the process that runs
+//! it is still alive. An import holds a lock for as long as it runs, and the operating
+//! system or the database server drops it however the process ends, `kill -9` included:
 //! - SQLite: an exclusive lock on the file `<database>.import-lock` beside the database
 //!   (so one import at a time);
 //! - PostgreSQL: a session advisory lock on the import's id (the instances sharing the

@@ -1,4 +1,5 @@
-//! `key_check`: the fingerprint of the keys the data was encrypted with.
+//! `key_check`: the fingerprint of the keys the data was encrypted with, and whether any
+//! record in `customers` holds encrypted data (then a missing key file stops the start).
 
 use diesel::prelude::*;
 

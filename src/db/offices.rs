@@ -1,4 +1,4 @@
-//! `offices` (管理处).
+//! `offices` (管理处): each holds communities (see `communities`) and clerks (`users`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

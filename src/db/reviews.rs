@@ -1,5 +1,8 @@
-//! The review lists: dormant customers (pending activation, cleanup), the managers'
-//! cleanup decisions and the legal reviews that approve archiving.
+//! `customers`, `cleanup_decisions` and `legal_reviews`: the review lists' writes and the
+//! decisions' own reads. Together because one review moves through all three: a dormant
+//! customer's status moves (and their callbacks), a manager decides, a legal review
+//! approves the decision, the archive marks it done. The lists as pages show them are in
+//! `queries::reviews`.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -58,26 +61,12 @@ pub fn move_dormant(
     };
     moved.sort_unstable_by_key(|(id, _, _)| *id);
     let ids: Vec<i32> = moved.iter().map(|(id, _, _)| *id).collect();
-    super::search_index::refresh(conn, &ids, super::search_index::Changed::Filters)?;
+    super::customers::search::index::refresh(
+        conn,
+        &ids,
+        super::customers::search::index::Changed::Filters,
+    )?;
     Ok(moved)
-}
-
-/// One customer of a review list.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = customers)]
-pub struct ReviewRow {
-    pub id: i32,
-    pub code: String,
-    pub name: String,
-    pub phone: String,
-    pub community: String,
-    pub building: String,
-    pub unit: String,
-    pub customer_type: String,
-    pub first_contact_at: NaiveDate,
-    pub last_interaction_at: Option<NaiveDate>,
-    pub status_changed_at: Option<NaiveDateTime>,
-    pub last_callback_at: Option<NaiveDateTime>,
 }
 
 /// A manager's decision on a customer of the cleanup list.
@@ -93,6 +82,7 @@ pub struct Decision {
     pub archived_at: Option<NaiveDateTime>,
 }
 
+/// A legal review that approves the archiving decisions linked to it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = legal_reviews)]
 pub struct LegalReview {
@@ -103,9 +93,6 @@ pub struct LegalReview {
     pub recorded_by: String,
     pub recorded_at: NaiveDateTime,
 }
-
-/// A customer of the cleanup list with the manager's decision, if any.
-pub type CleanupRow = (ReviewRow, Option<Decision>);
 
 /// The communities' filter for a user with an office; `None` sees all.
 macro_rules! scoped {
@@ -120,77 +107,9 @@ macro_rules! scoped {
         query
     }};
 }
+pub(crate) use scoped;
 
-/// Pending activation, those called back least recently (never first), one page and
-/// the total.
-pub fn pending_activation(
-    conn: &mut DbConnection,
-    office: Option<i32>,
-    page: i64,
-    per_page: i64,
-) -> QueryResult<(Vec<ReviewRow>, i64)> {
-    let status = crate::domain::customer::Status::PendingActivation.as_str();
-    let total: i64 = scoped!(
-        customers::table
-            .filter(customers::status.eq(status))
-            .into_boxed(),
-        office
-    )
-    .count()
-    .get_result(conn)?;
-    let rows = scoped!(
-        customers::table
-            .filter(customers::status.eq(status))
-            .into_boxed(),
-        office
-    )
-    .order((
-        customers::last_callback_at.is_not_null(),
-        customers::last_callback_at,
-        customers::id,
-    ))
-    .offset((page - 1).max(0) * per_page)
-    .limit(per_page)
-    .select(ReviewRow::as_select())
-    .load(conn)?;
-    Ok((rows, total))
-}
-
-/// The cleanup list with each customer's decision, if any; longest silent first.
-pub fn cleanup(
-    conn: &mut DbConnection,
-    office: Option<i32>,
-    page: i64,
-    per_page: i64,
-) -> QueryResult<(Vec<CleanupRow>, i64)> {
-    let status = crate::domain::customer::Status::Cleanup.as_str();
-    let total: i64 = scoped!(
-        customers::table
-            .filter(customers::status.eq(status))
-            .into_boxed(),
-        office
-    )
-    .count()
-    .get_result(conn)?;
-    let rows = scoped!(
-        customers::table
-            .left_join(cleanup_decisions::table)
-            .filter(customers::status.eq(status))
-            .into_boxed(),
-        office
-    )
-    .order((
-        customers::last_interaction_at.is_not_null(),
-        customers::last_interaction_at,
-        customers::id,
-    ))
-    .offset((page - 1).max(0) * per_page)
-    .limit(per_page)
-    .select((ReviewRow::as_select(), Option::<Decision>::as_select()))
-    .load(conn)?;
-    Ok((rows, total))
-}
-
+/// Notes that someone called the customer back just now.
 pub fn set_callback(conn: &mut DbConnection, customer_id: i32) -> QueryResult<()> {
     diesel::update(customers::table.find(customer_id))
         .set(customers::last_callback_at.eq(now()))
@@ -219,6 +138,7 @@ pub fn decide(
         .map(drop)
 }
 
+/// Drops the manager's decision on a customer (a "keep" sends them back to active).
 pub fn forget_decision(conn: &mut DbConnection, customer_id: i32) -> QueryResult<()> {
     diesel::delete(cleanup_decisions::table.find(customer_id))
         .execute(conn)
@@ -285,6 +205,7 @@ pub fn record_legal_review(
     Ok(id)
 }
 
+/// Notes that a decision's customer was archived.
 pub fn mark_archived(conn: &mut DbConnection, customer_id: i32) -> QueryResult<()> {
     diesel::update(cleanup_decisions::table.find(customer_id))
         .set(cleanup_decisions::archived_at.eq(now()))
@@ -292,6 +213,7 @@ pub fn mark_archived(conn: &mut DbConnection, customer_id: i32) -> QueryResult<(
         .map(drop)
 }
 
+/// The legal review with this id, if any.
 pub fn legal_review(conn: &mut DbConnection, id: i32) -> QueryResult<Option<LegalReview>> {
     legal_reviews::table
         .find(id)

@@ -1,4 +1,5 @@
-//! `tags` (the tree, by full path like `风险/欠费`) and `customer_tags`.
+//! `tags` (the tree, by full path like `风险/欠费`) and `customer_tags`: together because a
+//! tag's path is what both the tree and a record's tags are read and written by.
 
 use diesel::prelude::*;
 
@@ -73,7 +74,11 @@ pub fn set_for_customer(
             ))
             .execute(conn)?;
     }
-    super::search_index::refresh(conn, &[customer_id], super::search_index::Changed::Filters)
+    super::customers::search::index::refresh(
+        conn,
+        &[customer_id],
+        super::customers::search::index::Changed::Filters,
+    )
 }
 
 /// Gives records more tags, many (customer, tag) pairs at once (the import, a merge). The
@@ -88,7 +93,7 @@ pub fn attach_many(conn: &mut DbConnection, pairs: &[(i32, i32)]) -> QueryResult
             )
         })
         .collect();
-    super::insert_bulk!(
+    super::conn::insert_bulk!(
         conn,
         customer_tags::table,
         &values,
@@ -108,7 +113,7 @@ pub fn of_customer(conn: &mut DbConnection, customer_id: i32) -> QueryResult<Vec
 /// Tags of many records in one query (for list pages), as (customer id, path).
 pub fn of_customers(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<(i32, String)>> {
     let query = customer_tags::table.inner_join(tags::table).into_boxed();
-    super::filter_ids!(query, conn, customer_tags::customer_id, ids)
+    super::conn::filter_ids!(query, conn, customer_tags::customer_id, ids)
         .order(tags::path)
         .select((customer_tags::customer_id, tags::path))
         .load(conn)
@@ -161,7 +166,11 @@ pub fn merge_into(conn: &mut DbConnection, from: &Tag, into: &Tag) -> QueryResul
     attach_many(conn, &moving)?;
     diesel::delete(customer_tags::table.filter(customer_tags::tag_id.eq(from.id))).execute(conn)?;
     diesel::delete(tags::table.find(from.id)).execute(conn)?;
-    super::search_index::refresh(conn, &tagged, super::search_index::Changed::Filters)?;
+    super::customers::search::index::refresh(
+        conn,
+        &tagged,
+        super::customers::search::index::Changed::Filters,
+    )?;
     Ok(moving.len())
 }
 

@@ -1,4 +1,4 @@
-//! `users` and `user_roles`.
+//! `users` and `user_roles`: together because a user is read and saved with their roles.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -68,7 +68,7 @@ pub fn insert_many(
         })
         .collect();
     for chunk in rows.chunks(super::ROWS_PER_INSERT) {
-        super::insert_rows!(conn, verify_tokens::table, chunk)?;
+        super::conn::insert_rows!(conn, verify_tokens::table, chunk)?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::caller;
 use super::customers::{load, Code};
-use crate::db::reviews;
+use crate::db::queries::reviews;
 use crate::domain::dormancy::{Callback, CleanupChoice};
 use crate::domain::legal_review::LegalReviewInput;
 use crate::domain::role::Permission;

@@ -16,7 +16,7 @@ use super::{Job, JobContext, Report};
 use crate::clock::Clock;
 use crate::crypto::Keys;
 use crate::db::outbox::{self, NewMail};
-use crate::db::reverify_due::{self, DueRecord};
+use crate::db::queries::reverify_due::{self, DueRecord};
 use crate::db::{verify_tokens, write_tx, DbConnection};
 use crate::domain::audit::Actor;
 use crate::domain::personal_link;

@@ -4,7 +4,8 @@ use askama::Template;
 use chrono::{Months, NaiveDateTime};
 
 use super::PageCtx;
-use crate::db::reviews::{Decision, LegalReview, ReviewRow};
+use crate::db::queries::reviews::ReviewRow;
+use crate::db::reviews::{Decision, LegalReview};
 use crate::domain::legal_review::LegalReviewInput;
 use crate::domain::validation::FieldErrors;
 

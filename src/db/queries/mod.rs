@@ -3,3 +3,6 @@
 
 pub mod customer_list;
 pub mod home;
+pub mod record_details;
+pub mod reverify_due;
+pub mod reviews;

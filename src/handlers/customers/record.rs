@@ -4,7 +4,8 @@ use serde::Deserialize;
 
 use super::{load, Code};
 use crate::db::customers::Customer;
-use crate::db::{enterprise_contacts, record_details};
+use crate::db::enterprise_contacts;
+use crate::db::queries::record_details;
 use crate::domain::interaction::CHANNELS;
 use crate::domain::record_rules;
 use crate::domain::role::Permission;

@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use crate::db::reverify_due;
+use crate::db::queries::reverify_due;
 use crate::domain::call_list::{due_on, CallReason};
 use crate::domain::reverify::Cycles;
 use crate::domain::role::Permission;

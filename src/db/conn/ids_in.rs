@@ -60,6 +60,20 @@ where
     }
 }
 
+/// `COLUMN IN (ids)` that SQLite keeps prepared, for a boxed query on `$conn`: see
+/// `IdsIn`. PostgreSQL's `eq_any` (`= ANY($1)`) is cached as it is.
+macro_rules! filter_ids {
+    ($query:expr, $conn:expr, $column:expr, $ids:expr) => {
+        match $conn.backend() {
+            $crate::db::Backend::Sqlite => {
+                $query.filter($crate::db::conn::ids_in::IdsIn::new($column, $ids))
+            }
+            $crate::db::Backend::Postgres => $query.filter($column.eq_any($ids)),
+        }
+    };
+}
+pub(crate) use filter_ids;
+
 #[cfg(test)]
 mod tests {
     use super::IdsIn;

@@ -12,10 +12,10 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Integer, Text};
 
-use super::change_reports::{self, ChangeReport};
-use super::customer_contacts::{self, Contact};
-use super::interactions::{self, Interaction};
-use super::{tags, DbConnection};
+use crate::db::change_reports::{self, ChangeReport};
+use crate::db::customer_contacts::{self, Contact};
+use crate::db::interactions::{self, Interaction};
+use crate::db::{tags, DbConnection};
 
 #[derive(Debug, Clone, Default)]
 pub struct Details {

@@ -7,9 +7,9 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Date, Integer, Text};
 
-use super::customers::Customer;
-use super::schema::{communities, customers};
-use super::{Backend, DbConnection};
+use crate::db::customers::Customer;
+use crate::db::schema::{communities, customers};
+use crate::db::{Backend, DbConnection};
 use crate::domain::reverify::Cycles;
 
 type Boxed<'a> = customers::BoxedQuery<'a, <DbConnection as Connection>::Backend>;

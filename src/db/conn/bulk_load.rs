@@ -12,8 +12,8 @@
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use super::schema::deferred_indexes;
-use super::{now, write_tx, DbConnection};
+use crate::db::schema::deferred_indexes;
+use crate::db::{now, write_tx, DbConnection};
 
 /// The tables an import fills. `customer_grams` exists on PostgreSQL only; on SQLite the
 /// catalog simply lists nothing for it.

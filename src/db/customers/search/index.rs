@@ -13,8 +13,8 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use super::schema::{app_flags, customer_grams, customer_tags, customers};
-use super::DbConnection;
+use crate::db::schema::{app_flags, customer_grams, customer_tags, customers};
+use crate::db::DbConnection;
 
 // SQLite's index (see the module doc), contentless: only rowids come back.
 diesel::table! {
@@ -149,11 +149,11 @@ pub fn add(conn: &mut DbConnection, entries: &[Entry]) -> QueryResult<()> {
                     )
                 })
                 .collect();
-            super::sqlite_insert_chunks!(
+            crate::db::conn::sqlite_insert_chunks!(
                 c,
                 customer_search_grams::table,
                 &rows,
-                super::ROWS_PER_INSERT * 10
+                crate::db::ROWS_PER_INSERT * 10
             )
         }
         DbConnection::Pg(c) => {
@@ -182,7 +182,7 @@ const CHUNK: usize = 2_000;
 /// Writes the entries of the records `ids` anew from their stored values. Call inside the
 /// transaction that changed them.
 pub fn refresh(conn: &mut DbConnection, ids: &[i32], changed: Changed) -> QueryResult<()> {
-    if conn.backend() == super::Backend::Postgres && changed == Changed::Filters {
+    if conn.backend() == crate::db::Backend::Postgres && changed == Changed::Filters {
         return Ok(());
     }
     for chunk in ids.chunks(CHUNK) {
@@ -248,10 +248,10 @@ pub fn rebuild_if_asked(conn: &mut DbConnection) -> QueryResult<Option<usize>> {
         .select(app_flags::value)
         .first(conn)
         .optional()?;
-    if asked.as_deref() != Some("true") || conn.backend() != super::Backend::Sqlite {
+    if asked.as_deref() != Some("true") || conn.backend() != crate::db::Backend::Sqlite {
         return Ok(None);
     }
-    super::write_tx(conn, |c| {
+    crate::db::write_tx(conn, |c| {
         diesel::sql_query("DELETE FROM customer_search_grams").execute(c)?;
         let ids: Vec<i32> = customers::table
             .select(customers::id)

@@ -2,7 +2,7 @@
 
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use super::DbConnection;
+use crate::db::DbConnection;
 
 pub const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");

@@ -1,0 +1,106 @@
+//! The review lists as their pages show them: pending activation (those to call back) and
+//! cleanup (those a manager decides on, with the decision), a page at a time and scoped to
+//! the user's office.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::reviews::{scoped, Decision};
+use crate::db::schema::{cleanup_decisions, communities, customers};
+use crate::db::DbConnection;
+
+// The cleanup page also counts the decisions awaiting a legal review and those approved,
+// and lists the latest reviews: reads of the decisions' own tables, named here too so
+// that the page reads from one module.
+pub use crate::db::reviews::{approved, awaiting_review, recent_legal_reviews};
+
+/// One customer of a review list.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = customers)]
+pub struct ReviewRow {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub phone: String,
+    pub community: String,
+    pub building: String,
+    pub unit: String,
+    pub customer_type: String,
+    pub first_contact_at: NaiveDate,
+    pub last_interaction_at: Option<NaiveDate>,
+    pub status_changed_at: Option<NaiveDateTime>,
+    pub last_callback_at: Option<NaiveDateTime>,
+}
+
+/// A customer of the cleanup list with the manager's decision, if any.
+pub type CleanupRow = (ReviewRow, Option<Decision>);
+
+/// Pending activation, those called back least recently (never first), one page and
+/// the total.
+pub fn pending_activation(
+    conn: &mut DbConnection,
+    office: Option<i32>,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<(Vec<ReviewRow>, i64)> {
+    let status = crate::domain::customer::Status::PendingActivation.as_str();
+    let total: i64 = scoped!(
+        customers::table
+            .filter(customers::status.eq(status))
+            .into_boxed(),
+        office
+    )
+    .count()
+    .get_result(conn)?;
+    let rows = scoped!(
+        customers::table
+            .filter(customers::status.eq(status))
+            .into_boxed(),
+        office
+    )
+    .order((
+        customers::last_callback_at.is_not_null(),
+        customers::last_callback_at,
+        customers::id,
+    ))
+    .offset((page - 1).max(0) * per_page)
+    .limit(per_page)
+    .select(ReviewRow::as_select())
+    .load(conn)?;
+    Ok((rows, total))
+}
+
+/// The cleanup list with each customer's decision, if any; longest silent first.
+pub fn cleanup(
+    conn: &mut DbConnection,
+    office: Option<i32>,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<(Vec<CleanupRow>, i64)> {
+    let status = crate::domain::customer::Status::Cleanup.as_str();
+    let total: i64 = scoped!(
+        customers::table
+            .filter(customers::status.eq(status))
+            .into_boxed(),
+        office
+    )
+    .count()
+    .get_result(conn)?;
+    let rows = scoped!(
+        customers::table
+            .left_join(cleanup_decisions::table)
+            .filter(customers::status.eq(status))
+            .into_boxed(),
+        office
+    )
+    .order((
+        customers::last_interaction_at.is_not_null(),
+        customers::last_interaction_at,
+        customers::id,
+    ))
+    .offset((page - 1).max(0) * per_page)
+    .limit(per_page)
+    .select((ReviewRow::as_select(), Option::<Decision>::as_select()))
+    .load(conn)?;
+    Ok((rows, total))
+}
