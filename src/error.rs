@@ -1,4 +1,6 @@
-//! The one error type of the web layer and how each kind is answered.
+//! The one error type of the web layer and how each kind is answered: the use cases'
+//! refusals (`service::Error`, which knows no HTTP) come in through `From`; sign-in, CSRF,
+//! rate limits, malformed forms, the pool, templates and sessions are the web's own.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
