@@ -7,7 +7,6 @@ use crate::domain::audit::Actor;
 use crate::domain::password;
 use crate::domain::role::Role;
 use crate::domain::user::UserDetails;
-use crate::error::AppError;
 use crate::service::{self, Caller};
 
 pub const FIRST_ADMIN: &str = "admin";
@@ -33,10 +32,11 @@ pub fn ensure_first_admin(pool: &DbPool) -> anyhow::Result<Option<String>> {
     match service::users::create(&mut conn, &caller, &details, &generated, true) {
         Ok(_) => Ok(Some(generated)),
         // Another instance starting on the same database made it first.
-        Err(AppError::Invalid(_))
-        | Err(AppError::Db(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))) => {
-            Ok(None)
-        }
+        Err(service::Error::Invalid(_))
+        | Err(service::Error::Db(DieselError::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            _,
+        ))) => Ok(None),
         Err(other) => Err(anyhow::anyhow!("cannot create the first admin: {other:?}")),
     }
 }

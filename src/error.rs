@@ -1,7 +1,11 @@
-//! The one error type of the web layer and how each kind is answered.
+//! The one error type of the web layer and how each kind is answered: the use cases'
+//! refusals (`service::Error`, which knows no HTTP) come in through `From`; sign-in, CSRF,
+//! rate limits, malformed forms, the pool, templates and sessions are the web's own.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
+
+use crate::service;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -12,6 +16,9 @@ pub enum AppError {
     /// A change to an archived (read-only) record.
     #[error("the record is archived")]
     Archived,
+    /// A change made against an older version; the handler shows both values.
+    #[error("the record was changed meanwhile")]
+    Conflict(Box<service::Conflict>),
     #[error("sign-in required")]
     SignInRequired { next: String },
     #[error("missing or invalid CSRF token")]
@@ -45,6 +52,7 @@ impl AppError {
             AppError::NotFound => "err-page-not-found",
             AppError::Forbidden => "err-page-forbidden",
             AppError::Archived => "err-page-archived",
+            AppError::Conflict(_) => "customer-conflict",
             AppError::Csrf => "err-page-csrf",
             AppError::TooManyRequests => "err-page-too-many",
             AppError::BadRequest(_) | AppError::Invalid(_) => "err-page-bad-request",
@@ -55,12 +63,28 @@ impl AppError {
     }
 }
 
+/// Each refusal of a use case as the web answers it; the handlers' `?` goes through here.
+impl From<service::Error> for AppError {
+    fn from(error: service::Error) -> Self {
+        match error {
+            service::Error::Invalid(errors) => AppError::Invalid(errors),
+            service::Error::NotFound => AppError::NotFound,
+            service::Error::Forbidden => AppError::Forbidden,
+            service::Error::Archived => AppError::Archived,
+            service::Error::Conflict(conflict) => AppError::Conflict(conflict),
+            service::Error::NotApplicable(why) => AppError::BadRequest(why),
+            service::Error::Db(error) => AppError::Db(error),
+            service::Error::Internal(error) => AppError::Internal(error),
+        }
+    }
+}
+
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::Archived => StatusCode::CONFLICT,
+            AppError::Archived | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) | AppError::ControlCharacters => StatusCode::BAD_REQUEST,

@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::crypto::Keys;
 use crate::db::{read_tx, DbConnection, DbPool};
 use crate::error::AppError;
+use crate::service;
 use crate::settings::Settings;
 
 #[derive(Clone)]
@@ -43,16 +44,17 @@ impl AppState {
         }
     }
 
-    /// Runs blocking database work on the thread pool with a pooled connection.
+    /// Runs blocking database work on the thread pool with a pooled connection. The work
+    /// answers with the use cases' error, which knows no HTTP; it becomes an `AppError` here.
     pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, service::Error> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get()?;
-            f(&mut conn)
+            Ok(f(&mut conn)?)
         })
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
@@ -62,7 +64,7 @@ impl AppState {
     /// `read_tx`). Nothing inside may write.
     pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, service::Error> + Send + 'static,
         T: Send + 'static,
     {
         self.db(move |conn| read_tx(conn, f)).await

@@ -11,7 +11,6 @@ use crate::db::{offices, users, DbConnection};
 use crate::domain::audit::Actor;
 use crate::domain::user::{check_roles, check_username, UserDetails};
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::service::{self, Caller};
 use crate::settings::Settings;
@@ -86,7 +85,7 @@ fn add(
     let username = check_username(&mut errors, name);
     let roles = check_roles(&mut errors, roles);
     if !errors.is_empty() {
-        return Err(explain(AppError::Invalid(errors)));
+        return Err(explain(service::Error::Invalid(errors)));
     }
     let office_id = match office {
         Some(office) => Some(
@@ -173,9 +172,9 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 /// Field errors become a sentence in English (the CLI's language).
-fn explain(error: AppError) -> anyhow::Error {
+fn explain(error: service::Error) -> anyhow::Error {
     match error {
-        AppError::Invalid(errors) => {
+        service::Error::Invalid(errors) => {
             let fields = ["username", "roles", "office_id", "password", "status"];
             let messages: Vec<String> = fields
                 .iter()

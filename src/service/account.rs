@@ -4,7 +4,7 @@ use super::{invalid, Caller};
 use crate::db::{audit_log, users, write_tx, DbConnection};
 use crate::domain::audit::{Action, Event};
 use crate::domain::password::{self, PasswordChange};
-use crate::error::AppError;
+use crate::service::Error;
 
 /// Changes the password; returns the new session epoch (every other session ends).
 pub fn change_password(
@@ -12,10 +12,10 @@ pub fn change_password(
     caller: &Caller,
     user_id: i32,
     change: &PasswordChange,
-) -> Result<i32, AppError> {
-    let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
-    password::check_change(change, &user.password_hash).map_err(AppError::Invalid)?;
-    let hash = password::hash(&change.new_password).map_err(|e| AppError::Internal(e.into()))?;
+) -> Result<i32, Error> {
+    let user = users::find(conn, user_id)?.ok_or(Error::NotFound)?;
+    password::check_change(change, &user.password_hash).map_err(Error::Invalid)?;
+    let hash = password::hash(&change.new_password).map_err(|e| Error::Internal(e.into()))?;
     write_tx(conn, |c| {
         users::set_password(c, user_id, &hash, false)?;
         let event = Event::new(
@@ -25,7 +25,7 @@ pub fn change_password(
             &caller.address,
         );
         audit_log::append(c, &event)?;
-        Ok::<(), AppError>(())
+        Ok::<(), Error>(())
     })?;
     Ok(users::find(conn, user_id)?.map_or(0, |u| u.session_epoch))
 }
@@ -36,7 +36,7 @@ pub fn sign_out(
     caller: &Caller,
     user_id: i32,
     username: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     write_tx(conn, |c| {
         users::end_sessions(c, user_id)?;
         let event = Event::new(
@@ -51,7 +51,7 @@ pub fn sign_out(
 }
 
 /// Checks a password typed for someone else (admin reset, CLI) against the policy.
-pub fn check_new_password(password_typed: &str) -> Result<String, AppError> {
+pub fn check_new_password(password_typed: &str) -> Result<String, Error> {
     password::check_strength(password_typed).map_err(|w| invalid("password", w.message_key()))?;
-    password::hash(password_typed).map_err(|e| AppError::Internal(e.into()))
+    password::hash(password_typed).map_err(|e| Error::Internal(e.into()))
 }

@@ -13,7 +13,7 @@ use crate::db::customers::Customer;
 use crate::db::{audit_log, customers, write_tx, DbConnection};
 use crate::domain::audit::{Action, Event};
 use crate::domain::change_report::{self, ReportInput, CHANGE_DEADLINE_HOURS};
-use crate::error::AppError;
+use crate::service::Error;
 
 /// Logs a change the customer reported; it is due `CHANGE_DEADLINE_HOURS` after it was
 /// reported (a report logged late is not given more time: one reported on an earlier day
@@ -24,10 +24,10 @@ pub fn report_change(
     customer: &Customer,
     input: &ReportInput,
     clock: &Clock,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let today = clock.today();
     ensure_editable(customer)?;
-    let draft = change_report::check(input, today).map_err(AppError::Invalid)?;
+    let draft = change_report::check(input, today).map_err(Error::Invalid)?;
     let reported_on = draft.reported_on;
     let reported_at = if reported_on == today {
         clock.now_stored()
@@ -74,11 +74,11 @@ pub fn close_without_change(
     office_id: Option<i32>,
     id: i32,
     reason: &str,
-) -> Result<Closed, AppError> {
-    let reason = change_report::check_close_reason(reason).map_err(AppError::Invalid)?;
+) -> Result<Closed, Error> {
+    let reason = change_report::check_close_reason(reason).map_err(Error::Invalid)?;
     write_tx(conn, |c| {
-        let report = change_reports::find(c, id)?.ok_or(AppError::NotFound)?;
-        let customer = customers::find_by_id(c, report.customer_id)?.ok_or(AppError::NotFound)?;
+        let report = change_reports::find(c, id)?.ok_or(Error::NotFound)?;
+        let customer = customers::find_by_id(c, report.customer_id)?.ok_or(Error::NotFound)?;
         check_scope(c, office_id, &customer)?;
         if !change_reports::close_without_change(c, id, &reason, caller.actor.name())? {
             return Ok(Closed::AlreadyClosed);
@@ -93,7 +93,7 @@ pub fn close_without_change(
             )
             .details(format!("report #{id}; reason: {reason}")),
         )?;
-        let closed = change_reports::find(c, id)?.ok_or(AppError::NotFound)?;
+        let closed = change_reports::find(c, id)?.ok_or(Error::NotFound)?;
         Ok(Closed::Closed(closed))
     })
 }

@@ -5,7 +5,7 @@ use super::{invalid, Caller};
 use crate::db::{audit_log, communities, offices, users, write_tx, DbConnection};
 use crate::domain::audit::{Action, Actor, Event};
 use crate::domain::community::{self, AssignInput, Reach};
-use crate::error::AppError;
+use crate::service::Error;
 
 /// Refuses a community the caller may not choose, with a message by the field; `kept`,
 /// the record's own community, stays allowed (the record was reached through it). The
@@ -16,14 +16,14 @@ pub fn check_choice(
     caller: &Caller,
     chosen: &str,
     kept: Option<&str>,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let Actor::User { id, .. } = &caller.actor else {
         return Ok(());
     };
     if kept == Some(chosen) {
         return Ok(());
     }
-    let (user, roles) = users::find_with_roles(conn, *id)?.ok_or(AppError::Forbidden)?;
+    let (user, roles) = users::find_with_roles(conn, *id)?.ok_or(Error::Forbidden)?;
     if communities::may_choose(conn, Reach::of(user.office_id, &roles), chosen)? {
         Ok(())
     } else {
@@ -38,10 +38,10 @@ pub fn assign(
     caller: &Caller,
     community_id: i32,
     input: &AssignInput,
-) -> Result<(String, String), AppError> {
-    let office_id = community::check_assign(input).map_err(AppError::Invalid)?;
+) -> Result<(String, String), Error> {
+    let office_id = community::check_assign(input).map_err(Error::Invalid)?;
     write_tx(conn, |c| {
-        let community = communities::find(c, community_id)?.ok_or(AppError::NotFound)?;
+        let community = communities::find(c, community_id)?.ok_or(Error::NotFound)?;
         let office = offices::find(c, office_id)?
             .ok_or_else(|| invalid("office_id", "err-office-missing"))?;
         if !communities::assign(c, community.id, office.id)? {

@@ -10,7 +10,7 @@ use crate::db::{audit_log, interactions, write_tx, DbConnection};
 use crate::domain::audit::{Action, Event};
 use crate::domain::customer::Status;
 use crate::domain::interaction::{self, InteractionInput};
-use crate::error::AppError;
+use crate::service::Error;
 
 /// Logs a call, visit… on the record and moves `last_interaction_at` forward.
 pub fn log_interaction(
@@ -19,8 +19,8 @@ pub fn log_interaction(
     customer: &Customer,
     input: &InteractionInput,
     today: NaiveDate,
-) -> Result<(), AppError> {
-    let draft = interaction::check(input, today).map_err(AppError::Invalid)?;
+) -> Result<(), Error> {
+    let draft = interaction::check(input, today).map_err(Error::Invalid)?;
     ensure_editable(customer)?;
     write_tx(conn, |c| record(c, caller, customer, &draft))
 }
@@ -31,7 +31,7 @@ pub(crate) fn record(
     caller: &Caller,
     customer: &Customer,
     draft: &interaction::InteractionDraft,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let on = draft.occurred_on;
     interactions::insert(
         c,

@@ -9,7 +9,7 @@ use crate::domain::audit::{Action, Event};
 use crate::domain::customer::CustomerType;
 use crate::domain::history::{self, Change};
 use crate::domain::key_contact;
-use crate::error::AppError;
+use crate::service::Error;
 
 use crate::domain::key_contact::KeyContactInput;
 
@@ -19,14 +19,14 @@ pub fn add(
     caller: &Caller,
     customer: &Customer,
     input: &KeyContactInput,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     crate::service::customers::ensure_editable(customer)?;
     if customer.customer_type != CustomerType::Enterprise.as_str() {
-        return Err(AppError::BadRequest(
+        return Err(Error::NotApplicable(
             "key contacts are for enterprise customers".into(),
         ));
     }
-    let draft = key_contact::check(input).map_err(AppError::Invalid)?;
+    let draft = key_contact::check(input).map_err(Error::Invalid)?;
     write_tx(conn, |c| {
         let before = enterprise_contacts::of_customer(c, customer.id)?;
         enterprise_contacts::insert(
@@ -47,14 +47,14 @@ pub fn remove(
     caller: &Caller,
     customer: &Customer,
     id: i32,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     crate::service::customers::ensure_editable(customer)?;
     write_tx(conn, |c| {
         let contacts = enterprise_contacts::of_customer(c, customer.id)?;
         let contact = contacts
             .into_iter()
             .find(|k| k.id == id)
-            .ok_or(AppError::NotFound)?;
+            .ok_or(Error::NotFound)?;
         let before = enterprise_contacts::of_customer(c, customer.id)?;
         enterprise_contacts::delete(c, customer.id, id)?;
         let what = format!("key contact removed: {} {}", contact.name, contact.title);
@@ -70,7 +70,7 @@ fn record_version(
     customer: &Customer,
     before: &[enterprise_contacts::KeyContact],
     what: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let after = enterprise_contacts::of_customer(c, customer.id)?;
     let change = Change {
         field: "key_contacts".into(),

@@ -5,6 +5,7 @@ pub mod account;
 pub mod change_reports;
 pub mod communities;
 pub mod customers;
+mod error;
 pub mod history;
 pub mod import;
 pub mod interactions;
@@ -19,7 +20,8 @@ pub mod users;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
+
+pub use error::{Conflict, Error};
 
 /// Who asks, from where: what every log entry needs.
 #[derive(Debug, Clone)]
@@ -29,10 +31,10 @@ pub struct Caller {
 }
 
 /// An `Invalid` error with one field message.
-pub fn invalid(field: &'static str, message_key: &'static str) -> AppError {
+pub fn invalid(field: &'static str, message_key: &'static str) -> Error {
     let mut errors = FieldErrors::default();
     errors.add(field, message_key);
-    AppError::Invalid(errors)
+    Error::Invalid(errors)
 }
 
 /// Turns a constraint violation that a concurrent request won into a field message.
@@ -41,13 +43,13 @@ pub fn on_violation(
     kind: DatabaseErrorKind,
     field: &'static str,
     key: &'static str,
-) -> AppError {
+) -> Error {
     match error {
         DieselError::DatabaseError(k, _)
             if std::mem::discriminant(&k) == std::mem::discriminant(&kind) =>
         {
             invalid(field, key)
         }
-        other => AppError::Db(other),
+        other => Error::Db(other),
     }
 }

@@ -7,13 +7,13 @@ use crate::db::offices::Office;
 use crate::db::{audit_log, communities, offices, write_tx, DbConnection};
 use crate::domain::audit::{Action, Event};
 use crate::domain::office::OfficeDetails;
-use crate::error::AppError;
+use crate::service::Error;
 
 fn check_names(
     conn: &mut DbConnection,
     office_id: Option<i32>,
     details: &OfficeDetails,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     if let Some(other) = offices::find_by_name(conn, &details.name)? {
         if Some(other.id) != office_id {
             return Err(invalid("name", "err-office-name-taken"));
@@ -39,7 +39,7 @@ pub fn create(
     conn: &mut DbConnection,
     caller: &Caller,
     details: &OfficeDetails,
-) -> Result<Office, AppError> {
+) -> Result<Office, Error> {
     write_tx(conn, |c| {
         check_names(c, None, details)?;
         let office = offices::create(c, &details.name).map_err(|e| {
@@ -68,9 +68,9 @@ pub fn update(
     caller: &Caller,
     id: i32,
     details: &OfficeDetails,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     write_tx(conn, |c| {
-        offices::find(c, id)?.ok_or(AppError::NotFound)?;
+        offices::find(c, id)?.ok_or(Error::NotFound)?;
         check_names(c, Some(id), details)?;
         offices::rename(c, id, &details.name).map_err(|e| {
             on_violation(

@@ -13,7 +13,7 @@ use crate::db::{audit_log, change_reports, write_tx, DbConnection};
 use crate::domain::audit::{Action, Actor, Event};
 use crate::domain::change_report::CHANGE_DEADLINE_HOURS;
 use crate::domain::reverify::{looks_like_token, token_hash};
-use crate::error::AppError;
+use crate::service::Error;
 
 /// Longest "something changed" text a customer may send.
 pub const DESCRIPTION_MAX: usize = 1000;
@@ -37,7 +37,7 @@ pub enum Link {
 }
 
 /// Looks a link up without writing anything (mail scanners open links too).
-pub fn open(conn: &mut DbConnection, token: &str) -> Result<Link, AppError> {
+pub fn open(conn: &mut DbConnection, token: &str) -> Result<Link, Error> {
     if !looks_like_token(token) {
         return Ok(Link::Gone(Gone::Unknown));
     }
@@ -59,11 +59,7 @@ pub fn open(conn: &mut DbConnection, token: &str) -> Result<Link, AppError> {
 }
 
 /// Takes the link for this answer inside the transaction: the record, or why not.
-fn take(
-    c: &mut DbConnection,
-    token: &str,
-    outcome: &str,
-) -> Result<Result<Customer, Gone>, AppError> {
+fn take(c: &mut DbConnection, token: &str, outcome: &str) -> Result<Result<Customer, Gone>, Error> {
     let (found, customer) = match open(c, token)? {
         Link::Open(open) => *open,
         Link::Gone(why) => return Ok(Err(why)),
@@ -80,7 +76,7 @@ pub fn confirm(
     token: &str,
     address: &str,
     today: NaiveDate,
-) -> Result<Result<(), Gone>, AppError> {
+) -> Result<Result<(), Gone>, Error> {
     write_tx(conn, |c| {
         let customer = match take(c, token, "confirmed")? {
             Ok(customer) => customer,
@@ -104,7 +100,7 @@ pub fn report_change(
     address: &str,
     description: &str,
     clock: &Clock,
-) -> Result<Result<(), Gone>, AppError> {
+) -> Result<Result<(), Gone>, Error> {
     write_tx(conn, |c| {
         let customer = match take(c, token, "changed")? {
             Ok(customer) => customer,
@@ -143,7 +139,7 @@ pub fn verify_by_phone(
     code: &str,
     note: &str,
     today: NaiveDate,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let note = note.trim();
     if note.chars().count() > NOTE_MAX || note.chars().any(char::is_control) {
         return Err(super::invalid("note", "err-too-long"));
@@ -153,7 +149,7 @@ pub fn verify_by_phone(
         note => format!("电话复核 / verified by phone: {note}"),
     };
     write_tx(conn, |c| {
-        let customer = customers::find_by_code(c, code)?.ok_or(AppError::NotFound)?;
+        let customer = customers::find_by_code(c, code)?.ok_or(Error::NotFound)?;
         mark_verified(c, caller, &customer, today, &reason, "phone")
     })
 }
@@ -167,27 +163,28 @@ fn mark_verified(
     today: NaiveDate,
     reason: &str,
     how: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     // A clerk may save the record between the read and the write (PostgreSQL does not
     // lock on read): read it again and retry rather than fail.
     let mut version = None;
     let mut settled = false;
     for _ in 0..3 {
-        let current = customers::find_by_code(c, &customer.code)?.ok_or(AppError::NotFound)?;
+        let current = customers::find_by_code(c, &customer.code)?.ok_or(Error::NotFound)?;
         match amend(c, caller, &current, reason, |f| {
             f.last_verified_at = Some(today)
-        })? {
-            Updated::Saved(saved) => {
+        }) {
+            Ok(Updated::Saved(saved)) => {
                 version = Some(saved.version);
                 settled = true;
             }
-            Updated::Unchanged => settled = true,
-            Updated::Conflict { .. } => continue,
+            Ok(Updated::Unchanged) => settled = true,
+            Err(Error::Conflict(_)) => continue,
+            Err(other) => return Err(other),
         }
         break;
     }
     if !settled {
-        return Err(AppError::Internal(anyhow::anyhow!(
+        return Err(Error::Internal(anyhow::anyhow!(
             "{} kept changing while it was being marked verified",
             customer.code
         )));

@@ -17,7 +17,7 @@ use crate::domain::customer::Status;
 use crate::domain::history::{self, Change};
 use crate::domain::legal_review::{self, LegalReviewDraft};
 use crate::domain::validation::{required_text, FieldErrors};
-use crate::error::AppError;
+use crate::service::Error;
 
 use crate::domain::legal_review::LegalReviewInput;
 
@@ -49,7 +49,7 @@ pub fn sweep(
     dormant_months: u32,
     cleanup_months: u32,
     go_on: &dyn Fn() -> bool,
-) -> Result<Sweep, AppError> {
+) -> Result<Sweep, Error> {
     let today = clock.today();
     let months_before = |m: u32| today.checked_sub_months(Months::new(m)).unwrap_or(today);
     let dormant_cutoff = months_before(dormant_months);
@@ -125,7 +125,7 @@ struct Batch<'a> {
 }
 
 /// Moves up to `BATCH` customers, with a version and a log entry each; returns how many.
-fn move_batch(c: &mut DbConnection, caller: &Caller, batch: &Batch) -> Result<i64, AppError> {
+fn move_batch(c: &mut DbConnection, caller: &Caller, batch: &Batch) -> Result<i64, Error> {
     let moved = reviews::move_dormant(
         c,
         batch.from.as_str(),
@@ -177,13 +177,13 @@ pub fn callback_reached(
     customer: &Customer,
     note: &str,
     today: chrono::NaiveDate,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let input = crate::domain::interaction::InteractionInput {
         occurred_on: today.to_string(),
         channel: "call".into(),
         summary: crate::domain::dormancy::callback_summary(note),
     };
-    let draft = crate::domain::interaction::check(&input, today).map_err(AppError::Invalid)?;
+    let draft = crate::domain::interaction::check(&input, today).map_err(Error::Invalid)?;
     super::customers::ensure_editable(customer)?;
     write_tx(conn, |c| {
         super::interactions::record(c, caller, customer, &draft)?;
@@ -197,7 +197,7 @@ pub fn callback_attempt(
     caller: &Caller,
     customer: &Customer,
     note: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let note: String = note.trim().chars().take(200).collect();
     write_tx(conn, |c| {
         reviews::set_callback(c, customer.id)?;
@@ -221,7 +221,7 @@ pub fn keep(
     caller: &Caller,
     customer: &Customer,
     reason: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let reason = required_reason(reason)?;
     ensure_on_cleanup_list(customer)?;
     write_tx(conn, |c| {
@@ -245,7 +245,7 @@ pub fn propose_archive(
     caller: &Caller,
     customer: &Customer,
     reason: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let reason = required_reason(reason)?;
     ensure_on_cleanup_list(customer)?;
     write_tx(conn, |c| {
@@ -260,7 +260,7 @@ fn log_decision(
     customer: &Customer,
     decision: &str,
     reason: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     audit_log::append(
         c,
         &Event::new(
@@ -274,13 +274,13 @@ fn log_decision(
     Ok(())
 }
 
-fn required_reason(reason: &str) -> Result<String, AppError> {
+fn required_reason(reason: &str) -> Result<String, Error> {
     let mut errors = FieldErrors::default();
     let reason = required_text(&mut errors, "reason", reason, 200);
-    errors.into_result(reason).map_err(AppError::Invalid)
+    errors.into_result(reason).map_err(Error::Invalid)
 }
 
-fn ensure_on_cleanup_list(customer: &Customer) -> Result<(), AppError> {
+fn ensure_on_cleanup_list(customer: &Customer) -> Result<(), Error> {
     if customer.status != Status::Cleanup.as_str() {
         return Err(super::invalid("reason", "err-not-on-cleanup-list"));
     }
@@ -295,12 +295,12 @@ pub fn record_legal_review(
     office: Option<i32>,
     input: &LegalReviewInput,
     today: NaiveDate,
-) -> Result<usize, AppError> {
+) -> Result<usize, Error> {
     let LegalReviewDraft {
         reviewer,
         reviewed_on,
         note,
-    } = legal_review::check(input, today).map_err(AppError::Invalid)?;
+    } = legal_review::check(input, today).map_err(Error::Invalid)?;
     write_tx(conn, |c| {
         let ids = reviews::awaiting_review(c, office)?;
         if ids.is_empty() {
@@ -336,7 +336,7 @@ pub fn archive_approved(
     conn: &mut DbConnection,
     caller: &Caller,
     office: Option<i32>,
-) -> Result<usize, AppError> {
+) -> Result<usize, Error> {
     write_tx(conn, |c| {
         let ids = reviews::approved(c, office)?;
         let mut codes = Vec::with_capacity(ids.len());

@@ -5,7 +5,7 @@ use chrono::Duration;
 use crate::db::{audit_log, login_attempts, users, write_tx, DbConnection};
 use crate::domain::audit::{Action, Actor, Event};
 use crate::domain::password;
-use crate::error::AppError;
+use crate::service::Error;
 
 #[derive(Debug, Clone, Copy)]
 pub struct LockoutPolicy {
@@ -31,7 +31,7 @@ pub fn attempt(
     password_typed: &str,
     address: &str,
     policy: LockoutPolicy,
-) -> Result<Outcome, AppError> {
+) -> Result<Outcome, Error> {
     let target = format!("user:{username}");
     let failed = |details: &str| {
         Event::new(Actor::Anonymous, Action::SignInFailed, &target, address).details(details)

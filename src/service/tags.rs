@@ -8,7 +8,7 @@ use crate::db::{audit_log, customer_versions, customers, tags, write_tx, DbConne
 use crate::domain::audit::{Action, Event};
 use crate::domain::customer::parse_tags;
 use crate::domain::history::{self, Change};
-use crate::error::AppError;
+use crate::service::Error;
 
 /// Moves tag `id` (with its sub-tags) to the path typed, e.g. `欠费风险` → `风险/欠费`; onto
 /// an existing tag it merges the two.
@@ -17,7 +17,7 @@ pub fn move_tag(
     caller: &Caller,
     id: i32,
     typed: &str,
-) -> Result<String, AppError> {
+) -> Result<String, Error> {
     let to = match parse_tags(typed)
         .map_err(|key| invalid("path", key))?
         .as_slice()
@@ -26,7 +26,7 @@ pub fn move_tag(
         _ => return Err(invalid("path", "err-tag-one")),
     };
     write_tx(conn, |c| {
-        let tag = tags::find(c, id)?.ok_or(AppError::NotFound)?;
+        let tag = tags::find(c, id)?.ok_or(Error::NotFound)?;
         if to == tag.path {
             return Ok(to);
         }
@@ -64,7 +64,7 @@ pub fn move_tag(
 }
 
 /// Each record's tags as a version holds them.
-fn tags_of(c: &mut DbConnection, ids: &[i32]) -> Result<BTreeMap<i32, Option<String>>, AppError> {
+fn tags_of(c: &mut DbConnection, ids: &[i32]) -> Result<BTreeMap<i32, Option<String>>, Error> {
     let mut lists: BTreeMap<i32, Vec<String>> = ids.iter().map(|id| (*id, Vec::new())).collect();
     for chunk in ids.chunks(crate::db::ROWS_PER_INSERT) {
         for (id, path) in tags::of_customers(c, chunk)? {
@@ -85,7 +85,7 @@ fn record_versions(
     ids: &[i32],
     before: &BTreeMap<i32, Option<String>>,
     reason: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let after = tags_of(c, ids)?;
     let mut changes = Vec::new();
     for (id, new) in after {

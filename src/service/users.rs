@@ -9,7 +9,7 @@ use crate::db::{audit_log, offices, users, write_tx, DbConnection};
 use crate::domain::audit::{Action, Event};
 use crate::domain::role::Role;
 use crate::domain::user::UserDetails;
-use crate::error::AppError;
+use crate::service::Error;
 
 fn roles_text(roles: &[Role]) -> String {
     roles
@@ -19,7 +19,7 @@ fn roles_text(roles: &[Role]) -> String {
         .join(",")
 }
 
-fn office_name(conn: &mut DbConnection, office_id: Option<i32>) -> Result<String, AppError> {
+fn office_name(conn: &mut DbConnection, office_id: Option<i32>) -> Result<String, Error> {
     match office_id {
         None => Ok("-".into()),
         Some(id) => offices::find(conn, id)?
@@ -35,7 +35,7 @@ pub fn create(
     details: &UserDetails,
     password_typed: &str,
     must_change_password: bool,
-) -> Result<User, AppError> {
+) -> Result<User, Error> {
     let hash = check_new_password(password_typed)?;
     write_tx(conn, |c| {
         let office = office_name(c, details.office_id)?;
@@ -71,9 +71,9 @@ pub fn update(
     caller: &Caller,
     id: i32,
     details: &UserDetails,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     write_tx(conn, |c| {
-        let user = users::find(c, id)?.ok_or(AppError::NotFound)?;
+        let user = users::find(c, id)?.ok_or(Error::NotFound)?;
         let office = office_name(c, details.office_id)?;
         if caller.actor.id() == Some(id) && !details.roles.contains(&Role::Admin) {
             return Err(invalid("roles", "err-own-admin-role"));
@@ -103,10 +103,10 @@ pub fn reset_password(
     id: i32,
     password_typed: &str,
     must_change: bool,
-) -> Result<User, AppError> {
+) -> Result<User, Error> {
     let hash = check_new_password(password_typed)?;
     write_tx(conn, |c| {
-        let user = users::find(c, id)?.ok_or(AppError::NotFound)?;
+        let user = users::find(c, id)?.ok_or(Error::NotFound)?;
         users::set_password(c, id, &hash, must_change)?;
         let event = Event::new(
             caller.actor.clone(),
@@ -125,12 +125,12 @@ pub fn set_disabled(
     caller: &Caller,
     id: i32,
     disabled: bool,
-) -> Result<User, AppError> {
+) -> Result<User, Error> {
     if disabled && caller.actor.id() == Some(id) {
         return Err(invalid("status", "err-disable-self"));
     }
     write_tx(conn, |c| {
-        let user = users::find(c, id)?.ok_or(AppError::NotFound)?;
+        let user = users::find(c, id)?.ok_or(Error::NotFound)?;
         users::set_disabled(c, id, disabled)?;
         let action = if disabled {
             Action::UserDisabled

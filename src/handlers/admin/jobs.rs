@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use crate::db::job_runs;
 use crate::error::AppError;
 use crate::jobs::{self, runner, Job, JobContext, RunResult, Trigger, JOBS};
+use crate::service;
 use crate::state::AppState;
 use crate::views::jobs::{JobRow, JobsPage};
 use crate::views::{render, see_other, PageCtx};
@@ -27,7 +28,7 @@ pub async fn list(ctx: PageCtx, state: web::Data<AppState>) -> Result<HttpRespon
                     Some(slot)
                         if (now.naive_utc() - slot).num_seconds() > GRACE_SECONDS
                             && jobs::scheduler::missed(c, job, slot)
-                                .map_err(AppError::Internal)? =>
+                                .map_err(service::Error::Internal)? =>
                     {
                         Some(slot)
                     }
@@ -85,7 +86,7 @@ pub async fn run_and_tell(
             };
             let instance = format!("web:{}", runner::instance_name());
             jobs::execute(&mut ctx, job, crate::db::now(), Trigger::Manual, &instance)
-                .map_err(AppError::Internal)
+                .map_err(service::Error::Internal)
         })
         .await?;
     match finished {

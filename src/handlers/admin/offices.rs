@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::handlers::caller;
 use crate::service::communities as communities_service;
 use crate::service::offices as service;
+use crate::service::Error;
 use crate::state::AppState;
 use crate::views::admin::{OfficeFormPage, OfficesPage};
 use crate::views::{render_status, see_other, PageCtx};
@@ -130,7 +131,7 @@ pub async fn edit(
     let id = id.into_inner();
     let input = state
         .db(move |c| {
-            let office = offices::find(c, id)?.ok_or(AppError::NotFound)?;
+            let office = offices::find(c, id)?.ok_or(Error::NotFound)?;
             let names: Vec<String> = communities::of_office(c, id)?
                 .into_iter()
                 .map(|c| c.name)

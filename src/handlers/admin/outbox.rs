@@ -7,6 +7,7 @@ use crate::db::{app_flags, outbox};
 use crate::domain::outbox::MailState;
 use crate::error::AppError;
 use crate::handlers::caller;
+use crate::service::Error;
 use crate::state::AppState;
 use crate::views::outbox::{OutboxMailPage, OutboxPage, OutboxQuery};
 use crate::views::{render, see_other, PageCtx};
@@ -60,7 +61,7 @@ pub async fn show(
     let (id, caller) = (id.into_inner(), caller(&req, &me));
     let mail = state
         .db(move |c| {
-            outbox::read_body(c, id, &caller.actor, &caller.address)?.ok_or(AppError::NotFound)
+            outbox::read_body(c, id, &caller.actor, &caller.address)?.ok_or(Error::NotFound)
         })
         .await?;
     render(&OutboxMailPage { ctx, mail })
@@ -77,9 +78,7 @@ pub async fn retry(
 ) -> Result<HttpResponse, AppError> {
     let (id, caller) = (id.into_inner(), caller(&req, &me));
     let was = state
-        .db(move |c| {
-            outbox::requeue(c, id, &caller.actor, &caller.address)?.ok_or(AppError::NotFound)
-        })
+        .db(move |c| outbox::requeue(c, id, &caller.actor, &caller.address)?.ok_or(Error::NotFound))
         .await?;
     if was.can_retry() {
         session.flash(

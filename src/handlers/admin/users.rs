@@ -9,6 +9,7 @@ use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::handlers::caller;
 use crate::service::users as service;
+use crate::service::Error;
 use crate::state::AppState;
 use crate::views::admin::{UserFormPage, UsersPage};
 use crate::views::{render, render_status, see_other, PageCtx};
@@ -40,7 +41,7 @@ async fn form_page(
     let (offices, disabled) = state
         .db(move |c| {
             let disabled = match user_id {
-                Some(id) => users::find(c, id)?.ok_or(AppError::NotFound)?.disabled,
+                Some(id) => users::find(c, id)?.ok_or(Error::NotFound)?.disabled,
                 None => false,
             };
             Ok((offices::list(c)?, disabled))
@@ -143,7 +144,7 @@ pub async fn update(
     let id = id.into_inner();
     // The user name cannot change; show the stored one whatever was posted.
     input.username = state
-        .db(move |c| Ok(users::find(c, id)?.ok_or(AppError::NotFound)?.username))
+        .db(move |c| Ok(users::find(c, id)?.ok_or(Error::NotFound)?.username))
         .await?;
     let details = match user::check(&input, false) {
         Ok(details) => details,
@@ -210,7 +211,7 @@ pub async fn reset_password(
 async fn edit_input(state: &AppState, id: i32) -> Result<UserInput, AppError> {
     state
         .db(move |c| {
-            let (user, roles) = users::find_with_roles(c, id)?.ok_or(AppError::NotFound)?;
+            let (user, roles) = users::find_with_roles(c, id)?.ok_or(Error::NotFound)?;
             Ok(UserInput {
                 username: user.username,
                 display_name: user.display_name,

@@ -290,13 +290,10 @@ pub async fn update(
             session.flash(FlashKind::Success, ctx.t("flash-customer-unchanged"))?;
             Ok(see_other(&format!("/customers/{code}")))
         }
-        Ok(Updated::Conflict {
-            current,
-            differences,
-        }) => {
+        Err(AppError::Conflict(conflict)) => {
             // The form now carries the stored version: saving again is a deliberate choice.
-            form.version = Some(current.version);
-            form.conflicts = in_form_order(differences);
+            form.version = Some(conflict.current.version);
+            form.conflicts = in_form_order(conflict.differences);
             page(ctx, StatusCode::CONFLICT, form)
         }
         Err(AppError::Invalid(errors)) => page(

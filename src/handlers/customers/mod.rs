@@ -13,6 +13,7 @@ use actix_web::web;
 use crate::db::customers::{self, Customer};
 use crate::error::AppError;
 use crate::service::customers::check_scope;
+use crate::service::Error;
 use crate::state::AppState;
 use crate::web::current_user::CurrentUser;
 
@@ -26,7 +27,7 @@ pub async fn load(
     let office = user.office_id;
     state
         .read(move |c| {
-            let customer = customers::find_by_code(c, &code)?.ok_or(AppError::NotFound)?;
+            let customer = customers::find_by_code(c, &code)?.ok_or(Error::NotFound)?;
             check_scope(c, office, &customer)?;
             Ok(customer)
         })

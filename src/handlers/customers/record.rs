@@ -200,7 +200,7 @@ pub async fn restore(
     let made = match outcome {
         Ok(Updated::Saved(saved)) => Ok(Some(saved.version)),
         Ok(Updated::Unchanged) => Ok(None),
-        Ok(Updated::Conflict { .. }) => return reply.refused(|ctx| ctx.t("customer-conflict")),
+        Err(AppError::Conflict(_)) => return reply.refused(|ctx| ctx.t("customer-conflict")),
         Err(other) => Err(other),
     };
     reply.or_flash(

@@ -10,8 +10,8 @@ use crate::db::{audit_log, customer_contacts, customer_versions, tags, write_tx,
 use crate::domain::audit::{Action, Event};
 use crate::domain::customer::{CustomerDraft, Status};
 use crate::domain::history::{self, Snapshot};
-use crate::error::AppError;
 use crate::service::communities;
+use crate::service::Error;
 
 /// What `create` came to.
 pub enum Created {
@@ -30,7 +30,7 @@ pub fn create(
     reason: &str,
     duplicate_ok: bool,
     today: NaiveDate,
-) -> Result<Created, AppError> {
+) -> Result<Created, Error> {
     let reason = check_reason(reason)?;
     let fields = to_fields(draft, keys, Status::Active.as_str(), None, false);
     write_tx(conn, |c| {

@@ -21,19 +21,19 @@ use crate::db::DbConnection;
 use crate::domain::audit::{Action, Event};
 use crate::domain::customer::Status;
 use crate::domain::validation::{required_text, FieldErrors};
-use crate::error::AppError;
+use crate::service::Error;
 
 /// Every change of a record says why.
-fn check_reason(reason: &str) -> Result<String, AppError> {
+fn check_reason(reason: &str) -> Result<String, Error> {
     let mut errors = FieldErrors::default();
     let reason = required_text(&mut errors, "reason", reason, 200);
-    errors.into_result(reason).map_err(AppError::Invalid)
+    errors.into_result(reason).map_err(Error::Invalid)
 }
 
 /// Archived records are read-only: every change is refused.
-pub fn ensure_editable(customer: &Customer) -> Result<(), AppError> {
+pub fn ensure_editable(customer: &Customer) -> Result<(), Error> {
     if customer.status == Status::Archived.as_str() {
-        return Err(AppError::Archived);
+        return Err(Error::Archived);
     }
     Ok(())
 }
@@ -44,10 +44,10 @@ pub fn check_scope(
     conn: &mut DbConnection,
     office_id: Option<i32>,
     customer: &Customer,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     match office_id {
         Some(office) if !customers::in_office(conn, &customer.community, office)? => {
-            Err(AppError::Forbidden)
+            Err(Error::Forbidden)
         }
         _ => Ok(()),
     }

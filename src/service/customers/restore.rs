@@ -6,7 +6,7 @@ use super::{check_reason, ensure_editable, Caller};
 use crate::db::customers::{self, Customer, CustomerFields};
 use crate::db::{customer_versions, enterprise_contacts, write_tx, DbConnection};
 use crate::domain::history::{self, Change};
-use crate::error::AppError;
+use crate::service::Error;
 
 /// Brings back the state of `version` as a new version that says so.
 pub fn restore(
@@ -15,13 +15,13 @@ pub fn restore(
     customer: &Customer,
     version: i32,
     reason: &str,
-) -> Result<Updated, AppError> {
+) -> Result<Updated, Error> {
     let reason = check_reason(reason)?;
     ensure_editable(customer)?;
     write_tx(conn, |c| {
-        let current = customers::lock(c, customer.id)?.ok_or(AppError::NotFound)?;
+        let current = customers::lock(c, customer.id)?.ok_or(Error::NotFound)?;
         if version < 1 || version >= current.version {
-            return Err(AppError::NotFound);
+            return Err(Error::NotFound);
         }
         let current_fields = CustomerFields::from(&current);
         let (mut state, current_tags) = current_state(c, &current)?;

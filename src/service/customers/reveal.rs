@@ -5,7 +5,7 @@ use crate::crypto::Keys;
 use crate::db::customers::Customer;
 use crate::db::{audit_log, DbConnection};
 use crate::domain::audit::{Action, Event};
-use crate::error::AppError;
+use crate::service::Error;
 
 /// Decrypts the ID number for someone allowed to see it, with the reason logged.
 pub fn reveal(
@@ -14,14 +14,11 @@ pub fn reveal(
     keys: &Keys,
     customer: &Customer,
     reason: &str,
-) -> Result<String, AppError> {
+) -> Result<String, Error> {
     let reason = check_reason(reason)?;
-    let stored = customer
-        .id_number_enc
-        .as_deref()
-        .ok_or(AppError::NotFound)?;
+    let stored = customer.id_number_enc.as_deref().ok_or(Error::NotFound)?;
     let plain = keys.cipher().decrypt(stored).map_err(|e| {
-        AppError::Internal(anyhow::anyhow!(
+        Error::Internal(anyhow::anyhow!(
             "ID number of {} cannot be decrypted: {e}",
             customer.code
         ))

@@ -11,18 +11,14 @@ use crate::db::{
 use crate::domain::audit::{Action, Event};
 use crate::domain::customer::CustomerDraft;
 use crate::domain::history::{self, Change};
-use crate::error::AppError;
 use crate::service::communities;
+use crate::service::{Conflict, Error};
 
-/// What a change of the record came to (`update`, `amend`, `restore`).
+/// What a change of the record came to (`update`, `amend`, `restore`). A change made
+/// against an older version is refused with `Error::Conflict`.
 pub enum Updated {
     Saved(Box<Customer>),
     Unchanged,
-    /// Someone saved since the form was opened: the stored values differ from the typed ones.
-    Conflict {
-        current: Box<Customer>,
-        differences: Vec<Change>,
-    },
 }
 
 /// Saves a changed record if it is still at `expected_version`.
@@ -37,12 +33,12 @@ pub fn update(
     keep_id: bool,
     reason: &str,
     report_id: Option<i32>,
-) -> Result<Updated, AppError> {
+) -> Result<Updated, Error> {
     let reason = check_reason(reason)?;
     ensure_editable(customer)?;
     let fields = to_fields(draft, keys, &customer.status, Some(customer), keep_id);
     write_tx(conn, |c| {
-        let current = customers::lock(c, customer.id)?.ok_or(AppError::NotFound)?;
+        let current = customers::lock(c, customer.id)?.ok_or(Error::NotFound)?;
         communities::check_choice(c, caller, &fields.community, Some(&current.community))?;
         let current_tags = tags::of_customer(c, current.id)?;
         if current.version != expected_version {
@@ -51,10 +47,10 @@ pub fn update(
                 &snapshot(&fields, &draft.tags),
             );
             let differences = differences.into_iter().filter(|d| !d.is_hidden()).collect();
-            return Ok(Updated::Conflict {
-                current: Box::new(current),
+            return Err(Error::Conflict(Box::new(Conflict {
+                current,
                 differences,
-            });
+            })));
         }
         save(
             c,
@@ -84,7 +80,7 @@ pub(super) fn save(
     restored_from: Option<i32>,
     report_id: Option<i32>,
     extra: Vec<Change>,
-) -> Result<Updated, AppError> {
+) -> Result<Updated, Error> {
     let mut changes = history::diff(
         &snapshot(&CustomerFields::from(current), current_tags),
         &snapshot(fields, new_tags),
@@ -96,16 +92,16 @@ pub(super) fn save(
     if !customers::update_if_version(c, current, current.version, fields)? {
         // Not reached while callers hold the row (`customers::lock`); if one does not,
         // the user still gets both values, never a bare refusal.
-        let latest = customers::find_by_code(c, &current.code)?.ok_or(AppError::NotFound)?;
+        let latest = customers::find_by_code(c, &current.code)?.ok_or(Error::NotFound)?;
         let latest_tags = tags::of_customer(c, latest.id)?;
         let differences = history::diff(
             &snapshot(&CustomerFields::from(&latest), &latest_tags),
             &snapshot(fields, new_tags),
         );
-        return Ok(Updated::Conflict {
-            current: Box::new(latest),
+        return Err(Error::Conflict(Box::new(Conflict {
+            current: latest,
             differences: differences.into_iter().filter(|d| !d.is_hidden()).collect(),
-        });
+        })));
     }
     let version = current.version + 1;
     tags::set_for_customer(c, current.id, new_tags)?;
@@ -143,7 +139,7 @@ pub(super) fn save(
         c,
         &Event::new(caller.actor.clone(), action, &current.code, &caller.address).details(details),
     )?;
-    let saved = customers::find_by_code(c, &current.code)?.ok_or(AppError::NotFound)?;
+    let saved = customers::find_by_code(c, &current.code)?.ok_or(Error::NotFound)?;
     Ok(Updated::Saved(Box::new(saved)))
 }
 
@@ -157,8 +153,8 @@ pub fn amend(
     record: &Customer,
     reason: &str,
     change: impl FnOnce(&mut CustomerFields),
-) -> Result<Updated, AppError> {
-    let current = &customers::lock(c, record.id)?.ok_or(AppError::NotFound)?;
+) -> Result<Updated, Error> {
+    let current = &customers::lock(c, record.id)?.ok_or(Error::NotFound)?;
     let current_tags = tags::of_customer(c, current.id)?;
     let mut fields = CustomerFields::from(current);
     change(&mut fields);

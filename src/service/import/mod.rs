@@ -87,7 +87,7 @@ pub enum ImportError {
     #[error("{0}")]
     Format(String),
     #[error("database: {0}")]
-    Db(#[from] crate::error::AppError),
+    Db(#[from] crate::service::Error),
     #[error("cannot write the rejects file: {0}")]
     Rejects(#[from] csv::Error),
     #[error(transparent)]

@@ -27,7 +27,7 @@ pub(super) fn store(
     }
     let count = batch.len();
     let reason = "import";
-    write_tx(conn, |c| -> Result<(), crate::error::AppError> {
+    write_tx(conn, |c| -> Result<(), crate::service::Error> {
         new_communities.add_missing(c, batch.iter().map(|g| g.draft.community.as_str()))?;
         // One serial range per customer type for the whole batch.
         let mut next_serial: HashMap<char, i32> = HashMap::new();
