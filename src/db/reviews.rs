@@ -60,12 +60,6 @@ pub fn move_dormant(
         DbConnection::Sqlite(c) => update.get_results(c)?,
     };
     moved.sort_unstable_by_key(|(id, _, _)| *id);
-    let ids: Vec<i32> = moved.iter().map(|(id, _, _)| *id).collect();
-    super::customers::search::index::refresh(
-        conn,
-        &ids,
-        super::customers::search::index::Changed::Filters,
-    )?;
     Ok(moved)
 }
 

@@ -63,7 +63,6 @@ pub(super) fn entry<'a>(
         name: &fields.name,
         search_text: text,
         customer_type: &fields.customer_type,
-        status: &fields.status,
         community: &fields.community,
         tag_ids,
     }
@@ -93,7 +92,6 @@ pub fn update_if_version(
     let changed = if fields.name != customer.name || text != customer.search_text {
         Some(Changed::Text)
     } else if fields.customer_type != customer.customer_type
-        || fields.status != customer.status
         || fields.community != customer.community
     {
         Some(Changed::Filters)
