@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 
 use crate::db::{audit_log, write_tx, DbPool};
 use crate::domain::audit::Event;
-use crate::error::AppError;
+use crate::service;
 
 /// The most entries one transaction takes.
 const MAX_BATCH: usize = 512;
@@ -50,15 +50,15 @@ impl AuditWriter {
     }
 
     /// Appends `event` and returns once it is committed.
-    pub async fn log(&self, event: Event) -> Result<(), AppError> {
+    pub async fn log(&self, event: Event) -> Result<(), service::Error> {
         let (done, committed) = oneshot::channel();
-        self.jobs
-            .send(Job { event, done })
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("the audit writer has stopped")))?;
+        self.jobs.send(Job { event, done }).map_err(|_| {
+            service::Error::Internal(anyhow::anyhow!("the audit writer has stopped"))
+        })?;
         committed
             .await
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("the audit writer has stopped")))?
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("operation log: {e}")))
+            .map_err(|_| service::Error::Internal(anyhow::anyhow!("the audit writer has stopped")))?
+            .map_err(|e| service::Error::Internal(anyhow::anyhow!("operation log: {e}")))
     }
 }
 

@@ -70,3 +70,16 @@ impl AppState {
         self.db(move |conn| read_tx(conn, f)).await
     }
 }
+
+/// What the scheduler needs of the web app's state.
+impl From<AppState> for crate::jobs::scheduler::Host {
+    fn from(state: AppState) -> Self {
+        crate::jobs::scheduler::Host {
+            pool: state.pool,
+            settings: state.settings,
+            keys: state.keys,
+            clock: state.clock,
+            stop: state.stop,
+        }
+    }
+}

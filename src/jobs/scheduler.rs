@@ -8,7 +8,6 @@ use tokio_cron_scheduler::JobScheduler;
 
 use super::{execute, slot_at_or_before, Job, JobContext, Trigger, JOBS};
 use crate::db::job_runs;
-use crate::state::AppState;
 
 /// The running scheduler and the name its runs carry in `job_runs.instance`.
 pub struct Scheduler {
@@ -23,8 +22,19 @@ impl Scheduler {
     }
 }
 
+/// What scheduled runs need; the web app hands over its own (`From<AppState>`).
+#[derive(Clone)]
+pub struct Host {
+    pub pool: crate::db::DbPool,
+    pub settings: std::sync::Arc<crate::settings::Settings>,
+    pub keys: std::sync::Arc<crate::crypto::Keys>,
+    pub clock: crate::clock::Clock,
+    pub stop: crate::stop::Stop,
+}
+
 /// Starts the scheduler; it runs until `shutdown` (or the process ends).
-pub async fn start(state: AppState) -> anyhow::Result<Scheduler> {
+pub async fn start(state: impl Into<Host>) -> anyhow::Result<Scheduler> {
+    let state: Host = state.into();
     let scheduler = JobScheduler::new().await?;
     let instance = super::runner::instance_name();
     let name = instance.clone();
@@ -70,12 +80,7 @@ pub async fn start(state: AppState) -> anyhow::Result<Scheduler> {
 
 /// Runs one scheduled or catch-up slot on a blocking thread; errors are logged, never
 /// propagated into the scheduler.
-async fn run_in_background(
-    state: AppState,
-    job: &'static dyn Job,
-    trigger: Trigger,
-    instance: String,
-) {
+async fn run_in_background(state: Host, job: &'static dyn Job, trigger: Trigger, instance: String) {
     if state.stop.is_raised() {
         return;
     }
