@@ -420,3 +420,66 @@ async fn a_community_an_office_drops_while_records_use_it_waits_for_an_office(
         StatusCode::OK
     );
 }
+
+#[rstest]
+#[tokio::test]
+async fn restoring_a_version_cannot_move_a_record_out_of_the_managers_office(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    office_clerk(&app, "东城管理处", "阳光花园").await;
+    office_clerk(&app, "西城管理处", "翠湖苑").await;
+    // Filed in the west by a manager of no office, then moved east.
+    let head = app.login_as(Role::Manager).await;
+    let code = create(
+        &app,
+        &head,
+        &with(person("吴用", "13811112222"), "community", "翠湖苑"),
+    )
+    .await;
+    assert_redirect_to(
+        &post(
+            &app,
+            &head,
+            &format!("/customers/{code}/update"),
+            &[
+                ("community", "阳光花园".into()),
+                ("version", "1".into()),
+                ("reason", "搬到东城".into()),
+            ],
+        )
+        .await,
+        &format!("/customers/{code}"),
+    );
+    let east = office_id(&app, "东城管理处");
+    app.create_user("east.manager", &[Role::Manager], Some(east));
+    let (manager, _) = crate::helpers::new_client();
+    assert_redirect_to(
+        &app.login(&manager, "east.manager", crate::helpers::PASSWORD)
+            .await,
+        "/",
+    );
+    // Version 1 is in the west: the east's manager may not bring it back.
+    let history = format!("/customers/{code}/history");
+    assert_redirect_to(
+        &post(
+            &app,
+            &manager,
+            &format!("/customers/{code}/restore/1"),
+            &[("reason", "改错了".into())],
+        )
+        .await,
+        &history,
+    );
+    assert!(app.get_html(&manager, &history).await.contains(NOT_YOURS));
+    let stored = customers::find_by_code(&mut app.conn(), &code)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.community.as_str(), stored.version),
+        ("阳光花园", 2),
+        "nothing restored"
+    );
+}

@@ -212,6 +212,7 @@ pub async fn restore(
             ),
             None => ctx.t("flash-customer-unchanged"),
         },
-        |ctx, _| ctx.t("err-restore-reason"),
+        // The old version's community may no longer be one this user may choose.
+        |ctx, errors| ctx.t(errors.get("community").unwrap_or("err-restore-reason")),
     )
 }

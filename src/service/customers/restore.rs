@@ -30,6 +30,13 @@ pub fn restore(
             history::undo(&mut state, &history::from_json(&newer.changes));
         }
         let (fields, tags) = from_snapshot(&state, &current_fields);
+        // The old version's community must still be one the user may choose.
+        crate::service::communities::check_choice(
+            c,
+            caller,
+            &fields.community,
+            Some(&current.community),
+        )?;
         let old_contacts = state.get(KEY_CONTACTS).cloned().flatten();
         let mut extra = Vec::new();
         if old_contacts != current_contacts {
