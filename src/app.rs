@@ -195,7 +195,7 @@ pub fn connect(settings: &Settings) -> anyhow::Result<DbConnection> {
         tracing::info!(migration = %name, "applied");
     }
     // Before the indexes are built: deleting is cheaper without them.
-    let removed = crate::service::import::recover::remove_interrupted(&mut conn)
+    let removed = crate::service::import::recover::remove_interrupted(&mut conn, &settings.clock())
         .map_err(|e| anyhow::anyhow!("cannot remove an interrupted import: {e}"))?;
     for import in removed {
         tracing::warn!(

@@ -51,14 +51,14 @@ pub fn run(settings: Settings, command: ImportCommand) -> anyhow::Result<ExitCod
         bar
     });
     let started = Instant::now();
-    let today = settings.clock().today();
+    let clock = settings.clock();
     let summary = import::customers(
         &mut conn,
         helper.as_mut(),
         &caller,
         &keys,
         &file,
-        today,
+        &clock,
         |at| {
             if let Some(bar) = &bar {
                 bar.set_length(at.total_bytes);

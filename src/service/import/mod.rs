@@ -125,9 +125,10 @@ pub fn customers(
     caller: &Caller,
     keys: &Keys,
     path: &Path,
-    today: NaiveDate,
+    clock: &crate::clock::Clock,
     progress: impl FnMut(Progress),
 ) -> Result<Summary, ImportError> {
+    let today = clock.today();
     let running = recover::begin(conn, caller, &path.display().to_string())?;
     let import_id = running.id;
     let outcome = session_settings(conn, IMPORTING, PG_IMPORTING)
@@ -139,7 +140,13 @@ pub fn customers(
             recover::finish(conn, running, &logged(caller, path, &summary)).map(|()| summary)
         }
         Err(error) => {
-            match recover::undo(conn, caller, running, &format!("it failed ({error})")) {
+            match recover::undo(
+                conn,
+                caller,
+                running,
+                &format!("it failed ({error})"),
+                clock,
+            ) {
                 Ok(removed) => tracing::info!(removed, "the failed import's records were removed"),
                 // Its process ends soon: the next start removes them.
                 Err(undo) => tracing::error!(%undo, "cannot remove the failed import's records"),

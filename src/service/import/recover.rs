@@ -8,6 +8,7 @@
 use chrono::NaiveDateTime;
 
 use super::ImportError;
+use crate::clock::Clock;
 use crate::db::import_lock::{self, LockError, Running};
 use crate::db::{audit_log, imports, write_tx, DbConnection};
 use crate::domain::audit::{Action, Actor, Event};
@@ -44,9 +45,10 @@ pub fn undo(
     caller: &Caller,
     running: Running,
     why: &str,
+    clock: &Clock,
 ) -> Result<usize, ImportError> {
     let import = imports::find(conn, running.id)?.ok_or(diesel::result::Error::NotFound)?;
-    let removed = write_tx(conn, |c| remove(c, caller, &import, why))?;
+    let removed = write_tx(conn, |c| remove(c, caller, &import, why, clock))?;
     import_lock::release(conn, running)?;
     Ok(removed)
 }
@@ -54,13 +56,16 @@ pub fn undo(
 /// Removes the records of every import whose process died before it finished (run at
 /// every start, before the indexes a first import left out are built: deleting is
 /// cheaper without them).
-pub fn remove_interrupted(conn: &mut DbConnection) -> Result<Vec<Removed>, LockError> {
+pub fn remove_interrupted(
+    conn: &mut DbConnection,
+    clock: &Clock,
+) -> Result<Vec<Removed>, LockError> {
     let caller = Caller {
         actor: Actor::System,
         address: "start".into(),
     };
     import_lock::with_orphans(conn, |c, import| {
-        let records = remove(c, &caller, import, "it stopped before the end")?;
+        let records = remove(c, &caller, import, "it stopped before the end", clock)?;
         Ok(Removed {
             import_id: import.id,
             file: import.file.clone(),
@@ -76,12 +81,13 @@ fn remove(
     caller: &Caller,
     import: &imports::Import,
     why: &str,
+    clock: &Clock,
 ) -> diesel::QueryResult<usize> {
     let removed = imports::remove_records(conn, import.id, why)?;
     let details = format!(
-        "file {}; started {} UTC by {}; {why}: removed the {removed} records it had stored",
+        "file {}; started {} by {}; {why}: removed the {removed} records it had stored",
         import.file,
-        import.started_at.format("%Y-%m-%d %H:%M:%S"),
+        clock.local(import.started_at).format("%Y-%m-%d %H:%M:%S"),
         import.started_by
     );
     audit_log::append(
