@@ -190,13 +190,14 @@ pub fn connect(settings: &Settings) -> anyhow::Result<DbConnection> {
     let mut conn = DbConnection::open(&settings.effective_database_url())
         .map_err(|e| db::connection::ConnectError(e.to_string()))?;
     let applied = db::migrate::run_pending(&mut conn)
-        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        .map_err(anyhow::Error::from_boxed)
+        .context("migration failed")?;
     for name in applied {
         tracing::info!(migration = %name, "applied");
     }
     // Before the indexes are built: deleting is cheaper without them.
     let removed = crate::service::import::recover::remove_interrupted(&mut conn, &settings.clock())
-        .map_err(|e| anyhow::anyhow!("cannot remove an interrupted import: {e}"))?;
+        .context("cannot remove an interrupted import")?;
     for import in removed {
         tracing::warn!(
             file = %import.file,
@@ -207,7 +208,7 @@ pub fn connect(settings: &Settings) -> anyhow::Result<DbConnection> {
         );
     }
     if let Some(records) = db::customers::search::index::rebuild_if_asked(&mut conn)
-        .map_err(|e| anyhow::anyhow!("cannot rebuild the search index: {e}"))?
+        .context("cannot rebuild the search index")?
     {
         tracing::info!(
             records,
@@ -215,7 +216,7 @@ pub fn connect(settings: &Settings) -> anyhow::Result<DbConnection> {
         );
     }
     let built = db::bulk_load::restore(&mut conn, None)
-        .map_err(|e| anyhow::anyhow!("cannot build the indexes an import left out: {e}"))?;
+        .context("cannot build the indexes an import left out")?;
     if built > 0 {
         tracing::warn!(
             built,

@@ -1,5 +1,6 @@
 //! First start: an empty database gets an `admin` account with a generated password.
 
+use anyhow::Context;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::{users, DbPool};
@@ -37,7 +38,7 @@ pub fn ensure_first_admin(pool: &DbPool) -> anyhow::Result<Option<String>> {
             DatabaseErrorKind::UniqueViolation,
             _,
         ))) => Ok(None),
-        Err(other) => Err(anyhow::anyhow!("cannot create the first admin: {other:?}")),
+        Err(other) => Err(other).context("cannot create the first admin"),
     }
 }
 

@@ -99,8 +99,9 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         if status.is_server_error() {
-            // The debug form carries the whole cause chain; users see a plain message.
-            tracing::error!(error = %self, cause = ?self, "request failed");
+            // `{:#}` prints a context chain on one line ("outer: inner"); the debug form
+            // carries the whole cause chain; users see a plain message.
+            tracing::error!(error = %format!("{self:#}"), cause = ?self, "request failed");
         }
         match self {
             AppError::SignInRequired { next } => HttpResponse::SeeOther()

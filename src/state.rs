@@ -57,7 +57,7 @@ impl AppState {
             Ok(f(&mut conn)?)
         })
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("blocking task failed")))?
     }
 
     /// Like `db`, for work that only reads: one snapshot, one read transaction (see

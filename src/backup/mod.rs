@@ -109,8 +109,8 @@ pub fn make(
         Backend::Sqlite => {
             let target = plain.display().to_string().replace('\'', "''");
             diesel::sql_query(format!("VACUUM INTO '{target}'")).execute(conn)?;
-            let mut copy = DbConnection::open(&plain.display().to_string())
-                .map_err(|e| anyhow::anyhow!("cannot open the copy: {e}"))?;
+            let mut copy =
+                DbConnection::open(&plain.display().to_string()).context("cannot open the copy")?;
             (Kind::Sqlite, facts(&mut copy)?)
         }
         Backend::Postgres => dump_postgres(settings, conn, &plain, stop)?,
@@ -211,7 +211,7 @@ pub fn check(
     match header.kind {
         Kind::Sqlite => {
             let mut copy = DbConnection::open(&plain.display().to_string())
-                .map_err(|e| anyhow::anyhow!("the restored copy does not open: {e}"))?;
+                .context("the restored copy does not open")?;
             let ok = diesel::sql_query("PRAGMA quick_check").get_result::<QuickCheck>(&mut copy)?;
             if ok.quick_check != "ok" {
                 bail!("the restored copy is damaged: {}", ok.quick_check);
@@ -223,8 +223,8 @@ pub fn check(
             let result = (|| {
                 let url = other_database(&settings.effective_database_url(), &database, &schema)?;
                 load_sql(settings, &url, &plain, stop)?;
-                let mut copy = DbConnection::open(&url)
-                    .map_err(|e| anyhow::anyhow!("cannot open the scratch database: {e}"))?;
+                let mut copy =
+                    DbConnection::open(&url).context("cannot open the scratch database")?;
                 facts(&mut copy)
             })();
             scratch::drop_database(conn, &database);

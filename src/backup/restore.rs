@@ -35,8 +35,8 @@ pub fn into_place(
         .context("this key file has no backup key; use the one `dossier keys export` wrote")?;
     let header = file::header(backup_file)?;
     std::fs::create_dir_all(settings.data_dir())?;
-    let target = Backend::from_url(&settings.effective_database_url())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let target =
+        Backend::from_url(&settings.effective_database_url()).map_err(anyhow::Error::msg)?;
     match (&header.kind, target) {
         (Kind::Sqlite, Backend::Sqlite) => restore_sqlite(settings, &key, backup_file, force)?,
         (Kind::Postgres { schema }, Backend::Postgres) => {
@@ -106,7 +106,7 @@ fn restore_postgres(
     force: bool,
 ) -> anyhow::Result<()> {
     let url = settings.effective_database_url();
-    let mut conn = DbConnection::open(&url).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut conn = DbConnection::open(&url)?;
     let tables = diesel::sql_query(
         "SELECT CAST(count(*) AS BIGINT) AS n FROM information_schema.tables WHERE table_schema = $1",
     )
@@ -142,7 +142,7 @@ struct Count {
 }
 
 fn has_tables(path: &str) -> anyhow::Result<bool> {
-    let mut conn = DbConnection::open(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut conn = DbConnection::open(path)?;
     Ok(diesel::sql_query(
         "SELECT CAST(count(*) AS BIGINT) AS n FROM sqlite_master WHERE type = 'table'",
     )

@@ -182,6 +182,7 @@ fn explain(error: service::Error) -> anyhow::Error {
                 .collect();
             anyhow::anyhow!(messages.join("; "))
         }
-        other => anyhow::anyhow!("{other}: {other:?}"),
+        // Printed as a chain ("database error: ..."): the cause stays attached.
+        other => other.into(),
     }
 }

@@ -22,7 +22,8 @@ use super::{write_tx, DbConnection};
 pub enum LockError {
     #[error("another import into this database is running")]
     Busy,
-    #[error("cannot lock {path}: {source}")]
+    /// The I/O error is the source, not part of the message: the CLI prints the chain.
+    #[error("cannot lock {path}")]
     File {
         path: String,
         source: std::io::Error,

@@ -52,16 +52,17 @@ fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
     }
     let verdict = match checked {
         Ok(restored) if restored == made.facts => Ok(made.facts.describe()),
-        Ok(restored) => Err(format!(
+        Ok(restored) => Err(anyhow::anyhow!(
             "the restored copy differs: expected {}, found {}",
             made.facts.describe(),
             restored.describe()
         )),
-        Err(e) => Err(format!("the restore check failed: {e:#}")),
+        Err(e) => Err(e.context("the restore check failed")),
     };
     let (verified, detail) = match &verdict {
         Ok(detail) => (true, detail.clone()),
-        Err(detail) => (false, detail.clone()),
+        // The backup's row and the log hold the whole chain on one line.
+        Err(e) => (false, format!("{e:#}")),
     };
     let id = backups::insert(
         ctx.conn,
@@ -88,8 +89,8 @@ fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
         &name,
         &format!("sha256 {} {detail}", &made.sha256[..16]),
     )?;
-    if let Err(why) = verdict {
-        anyhow::bail!("{name}: {why}");
+    if let Err(e) = verdict {
+        return Err(e.context(name));
     }
     report.say(format!("verified: {detail}"));
     rotate(ctx, report)?;

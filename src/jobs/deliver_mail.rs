@@ -75,7 +75,8 @@ fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
     }
     let transport = SmtpUrl::parse(url)
         .and_then(|url| url.transport())
-        .map_err(|why| anyhow::anyhow!("DOSSIER_SMTP_URL: {why}"))?;
+        .map_err(anyhow::Error::msg)
+        .context("DOSSIER_SMTP_URL")?;
     let from: Mailbox = ctx
         .settings
         .mail_from
@@ -152,6 +153,7 @@ fn deliver_batch(
         let body = match outgoing_body(ctx, mail) {
             Ok(body) => body,
             Err(why) => {
+                let why = format!("{why:#}");
                 settle(ctx, report, mail, &Settled::Failed, &why, "failed");
                 continue;
             }
@@ -181,7 +183,7 @@ fn deliver_batch(
 
 /// The body as it leaves, with its personal link built from the encrypted token and the
 /// public URL (see `personal_link`).
-fn outgoing_body(ctx: &JobContext<'_>, mail: &Mail) -> Result<String, String> {
+fn outgoing_body(ctx: &JobContext<'_>, mail: &Mail) -> anyhow::Result<String> {
     let Some(sealed) = &mail.link_token_enc else {
         return Ok(mail.body.clone());
     };
@@ -189,7 +191,7 @@ fn outgoing_body(ctx: &JobContext<'_>, mail: &Mail) -> Result<String, String> {
         .keys
         .cipher()
         .decrypt(sealed)
-        .map_err(|e| format!("cannot open the personal link: {e}"))?;
+        .context("cannot open the personal link")?;
     let link = verify_link(&ctx.settings.public_url, &token);
     Ok(with_link(&mail.body, &link))
 }

@@ -37,8 +37,7 @@ fn run(ctx: &mut JobContext<'_>, report: &mut Report) -> anyhow::Result<()> {
         ctx.settings.dormant_months,
         ctx.settings.cleanup_months,
         &|| !ctx.stop.is_raised(),
-    )
-    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    )?;
     report.add("to_pending_activation", sweep.to_pending);
     report.add("to_cleanup", sweep.to_cleanup);
     for skipped in sweep.skipped {

@@ -1,5 +1,7 @@
 //! Revealing an ID number: decrypted only for someone allowed, with the reason logged.
 
+use anyhow::Context;
+
 use super::{check_reason, Caller};
 use crate::crypto::Keys;
 use crate::db::customers::Customer;
@@ -17,12 +19,10 @@ pub fn reveal(
 ) -> Result<String, Error> {
     let reason = check_reason(reason)?;
     let stored = customer.id_number_enc.as_deref().ok_or(Error::NotFound)?;
-    let plain = keys.cipher().decrypt(stored).map_err(|e| {
-        Error::Internal(anyhow::anyhow!(
-            "ID number of {} cannot be decrypted: {e}",
-            customer.code
-        ))
-    })?;
+    let plain = keys
+        .cipher()
+        .decrypt(stored)
+        .with_context(|| format!("ID number of {} cannot be decrypted", customer.code))?;
     let event = Event::new(
         caller.actor.clone(),
         Action::IdNumberRevealed,
