@@ -140,16 +140,10 @@ async fn cleanup_page(
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let office = user.office_id;
-    let ((rows, total), awaiting, approved, recent) = state
-        .db(move |c| {
-            Ok((
-                reviews::cleanup(c, office, page, PER_PAGE)?,
-                reviews::awaiting_review(c, office)?.len(),
-                reviews::approved(c, office)?.len(),
-                reviews::recent_legal_reviews(c, 5)?,
-            ))
-        })
+    let found = state
+        .read(move |c| Ok(reviews::cleanup_page(c, office, page, PER_PAGE)?))
         .await?;
+    let total = found.total;
     let (prev_link, next_link) = page_links("/reviews/cleanup", page, total);
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -160,15 +154,15 @@ async fn cleanup_page(
         status,
         &CleanupPage {
             ctx,
-            rows,
+            rows: found.rows,
             total,
             page,
             prev_link,
             next_link,
             can_decide: user.can(Permission::DecideCleanup),
-            awaiting_review: awaiting,
-            approved,
-            reviews: recent,
+            awaiting_review: found.awaiting_review,
+            approved: found.approved,
+            reviews: found.recent_reviews,
             legal,
             errors,
         },

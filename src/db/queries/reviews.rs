@@ -9,10 +9,7 @@ use crate::db::reviews::{scoped, Decision};
 use crate::db::schema::{cleanup_decisions, communities, customers};
 use crate::db::DbConnection;
 
-// The cleanup page also counts the decisions awaiting a legal review and those approved,
-// and lists the latest reviews: reads of the decisions' own tables, named here too so
-// that the page reads from one module.
-pub use crate::db::reviews::{approved, awaiting_review, recent_legal_reviews};
+use crate::db::reviews::{approved, awaiting_review, recent_legal_reviews, LegalReview};
 
 /// One customer of a review list.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -103,4 +100,32 @@ pub fn cleanup(
     .select((ReviewRow::as_select(), Option::<Decision>::as_select()))
     .load(conn)?;
     Ok((rows, total))
+}
+
+/// Everything the cleanup page shows: a page of the list with each one's decision, how
+/// many decisions await a legal review and how many are approved, the latest reviews.
+#[derive(Debug, Clone)]
+pub struct CleanupPage {
+    pub rows: Vec<CleanupRow>,
+    pub total: i64,
+    pub awaiting_review: usize,
+    pub approved: usize,
+    pub recent_reviews: Vec<LegalReview>,
+}
+
+/// The cleanup page of the office (all offices when `None`), page `page`.
+pub fn cleanup_page(
+    conn: &mut DbConnection,
+    office: Option<i32>,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<CleanupPage> {
+    let (rows, total) = cleanup(conn, office, page, per_page)?;
+    Ok(CleanupPage {
+        rows,
+        total,
+        awaiting_review: awaiting_review(conn, office)?.len(),
+        approved: approved(conn, office)?.len(),
+        recent_reviews: recent_legal_reviews(conn, 5)?,
+    })
 }
