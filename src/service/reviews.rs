@@ -167,8 +167,6 @@ fn move_batch(c: &mut DbConnection, caller: &Caller, batch: &Batch) -> Result<i6
     Ok(moved.len() as i64)
 }
 
-/// A callback attempt on the pending-activation list that did not reach the customer
-/// (one that did is logged as an interaction, which makes them active).
 /// A callback that reached the customer: an interaction on the record (which makes them
 /// active again) and the callback noted, in one transaction.
 pub fn callback_reached(
@@ -192,6 +190,8 @@ pub fn callback_reached(
     })
 }
 
+/// A callback attempt on the pending-activation list that did not reach the customer
+/// (one that did is logged as an interaction, which makes them active).
 pub fn callback_attempt(
     conn: &mut DbConnection,
     caller: &Caller,
