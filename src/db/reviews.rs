@@ -10,8 +10,8 @@ use diesel::prelude::*;
 use super::schema::{cleanup_decisions, communities, customers, legal_reviews};
 use super::{now, DbConnection};
 
-/// Moves up to `limit` customers (lowest ids first) from status `from` to `to` in one
-/// statement: those whose last contact — the last interaction, else the first contact —
+/// Moves up to `limit` customers (lowest ids above `after` first) from status `from` to
+/// `to` in one statement: those whose last contact — the last interaction, else the first contact —
 /// was before `contact_before`, and whose status has not changed since `settled_before`
 /// (a "keep" decision holds a while). Raises their version and returns each one's id,
 /// code and new version, for the history rows and log entries of the same transaction.
@@ -21,10 +21,12 @@ pub fn move_dormant(
     to: &str,
     contact_before: NaiveDate,
     settled_before: NaiveDateTime,
+    after: i32,
     limit: i64,
 ) -> QueryResult<Vec<(i32, String, i32)>> {
     let chosen: Vec<i32> = customers::table
         .filter(customers::status.eq(from.to_string()))
+        .filter(customers::id.gt(after))
         .filter(
             customers::last_interaction_at
                 .lt(contact_before)

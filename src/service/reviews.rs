@@ -85,14 +85,21 @@ pub fn sweep(
             reason: &reason,
             changes: &changes,
         };
+        // Each batch starts after the last record the one before moved: starting at the
+        // lowest id every time read all the records already moved again (PostgreSQL, 100k
+        // records, 317 batches: the last ones read 79k rows each).
+        let mut after = 0;
         loop {
             if !go_on() {
                 result.interrupted = true;
                 return Ok(result);
             }
             let started = Instant::now();
-            let moved = match write_tx(conn, |c| move_batch(c, caller, &batch)) {
-                Ok(moved) => moved,
+            let moved = match write_tx(conn, |c| move_batch(c, caller, &batch, after)) {
+                Ok((moved, last)) => {
+                    after = last.unwrap_or(after);
+                    moved
+                }
                 Err(e) => {
                     result
                         .skipped
@@ -124,14 +131,21 @@ struct Batch<'a> {
     changes: &'a str,
 }
 
-/// Moves up to `BATCH` customers, with a version and a log entry each; returns how many.
-fn move_batch(c: &mut DbConnection, caller: &Caller, batch: &Batch) -> Result<i64, Error> {
+/// Moves up to `BATCH` customers with ids above `after`, with a version and a log entry
+/// each; returns how many, and the highest id moved.
+fn move_batch(
+    c: &mut DbConnection,
+    caller: &Caller,
+    batch: &Batch,
+    after: i32,
+) -> Result<(i64, Option<i32>), Error> {
     let moved = reviews::move_dormant(
         c,
         batch.from.as_str(),
         batch.to.as_str(),
         batch.contact_before,
         batch.settled_before,
+        after,
         BATCH,
     )?;
     let versions: Vec<NewVersion> = moved
@@ -164,7 +178,7 @@ fn move_batch(c: &mut DbConnection, caller: &Caller, batch: &Batch) -> Result<i6
         })
         .collect();
     audit_log::append_many(c, &events)?;
-    Ok(moved.len() as i64)
+    Ok((moved.len() as i64, moved.last().map(|(id, _, _)| *id)))
 }
 
 /// A callback that reached the customer: an interaction on the record (which makes them
