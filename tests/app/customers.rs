@@ -1369,14 +1369,7 @@ async fn moving_a_tag_onto_an_existing_one_merges_them(
         ),
     )
     .await;
-    let tree = app.get_html(&manager, "/tags").await;
-    let flat = tree
-        .split("/tags/")
-        .skip(1)
-        .find(|chunk| chunk.contains("value=\"欠费风险\""))
-        .and_then(|chunk| chunk.split('/').next())
-        .expect("the imported tag has a move form")
-        .to_string();
+    let flat = tag_id(&app, &manager, "欠费风险").await;
     let response = post(
         &app,
         &manager,
@@ -1398,6 +1391,17 @@ async fn moving_a_tag_onto_an_existing_one_merges_them(
     assert!(log_actions(&app)
         .iter()
         .any(|(a, _, d)| a == "tag_moved" && d.starts_with("merged into 风险/欠费")));
+}
+
+/// The id of the tag `path` in the links of `/tags` (its move form's action).
+pub(crate) async fn tag_id(app: &TestApp, client: &Client, path: &str) -> String {
+    let tree = app.get_html(client, "/tags").await;
+    tree.split("/tags/")
+        .skip(1)
+        .find(|chunk| chunk.contains(&format!("value=\"{path}\"")))
+        .and_then(|chunk| chunk.split('/').next())
+        .expect("the tag has a move form")
+        .to_string()
 }
 
 /// The link a result page gives to its next page, if any.

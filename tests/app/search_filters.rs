@@ -5,7 +5,7 @@
 
 use rstest::rstest;
 
-use crate::customers::{codes_on, create, import_generated, person, post, urlencode, with};
+use crate::customers::{codes_on, create, import_generated, person, post, tag_id, urlencode, with};
 use crate::helpers::{assert_redirect_to, spawn_app, Backend, TestApp};
 use dossier::domain::role::Role;
 use reqwest::Client;
@@ -104,14 +104,7 @@ async fn a_short_search_with_a_filter_follows_edits_tags_and_merges(
     assert_eq!(found(&app, &manager, q, "&tag=测试").await, [code.as_str()]);
 
     // A tag merged into another.
-    let tree = app.get_html(&manager, "/tags").await;
-    let id = tree
-        .split("/tags/")
-        .skip(1)
-        .find(|chunk| chunk.contains("value=\"测试/乙\""))
-        .and_then(|chunk| chunk.split('/').next())
-        .expect("the tag has a move form")
-        .to_string();
+    let id = tag_id(&app, &manager, "测试/乙").await;
     let other = create(
         &app,
         &manager,
