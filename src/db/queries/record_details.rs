@@ -1,5 +1,5 @@
-//! What the record page shows besides the record: its tags, contacts, recent interactions
-//! and open reported changes.
+//! What the record page shows besides the record: its tags, contacts, recent interactions,
+//! open reported changes and, for an enterprise, its key contacts.
 //!
 //! On SQLite these are four cached statements in-process. On PostgreSQL each statement
 //! is a round trip (about 70 µs of CPU between server, libpq and the kernel, on the same
@@ -14,6 +14,7 @@ use diesel::sql_types::{BigInt, Integer, Text};
 
 use crate::db::change_reports::{self, ChangeReport};
 use crate::db::customer_contacts::{self, Contact};
+use crate::db::enterprise_contacts::{self, KeyContact};
 use crate::db::interactions::{self, Interaction};
 use crate::db::{tags, DbConnection};
 
@@ -27,22 +28,30 @@ pub struct Details {
     pub interactions: Vec<Interaction>,
     /// Reported changes not applied yet, the first due first.
     pub open_reports: Vec<ChangeReport>,
+    /// An enterprise's key contacts (asked for with `with_key_contacts`), else none.
+    pub key_contacts: Vec<KeyContact>,
 }
 
 pub fn of_customer(
     conn: &mut DbConnection,
     customer_id: i32,
     interactions: i64,
+    with_key_contacts: bool,
 ) -> QueryResult<Details> {
-    match conn {
-        DbConnection::Pg(c) => in_one_statement(c, customer_id, interactions),
-        conn => Ok(Details {
+    let mut details = match &mut *conn {
+        DbConnection::Pg(c) => in_one_statement(c, customer_id, interactions)?,
+        conn => Details {
             tags: tags::of_customer(conn, customer_id)?,
             contacts: customer_contacts::of_customer(conn, customer_id)?,
             interactions: interactions::recent(conn, customer_id, interactions)?,
             open_reports: change_reports::open_for_customer(conn, customer_id)?,
-        }),
+            key_contacts: Vec::new(),
+        },
+    };
+    if with_key_contacts {
+        details.key_contacts = enterprise_contacts::of_customer(conn, customer_id)?;
     }
+    Ok(details)
 }
 
 fn in_one_statement(
@@ -56,6 +65,7 @@ fn in_one_statement(
     }
     .get_result(conn)?;
     Ok(Details {
+        key_contacts: Vec::new(),
         tags: from_json(&tags)?,
         contacts: from_json(&contacts)?,
         interactions: from_json(&recent)?,

@@ -4,7 +4,6 @@ use serde::Deserialize;
 
 use super::{load, Code};
 use crate::db::customers::Customer;
-use crate::db::enterprise_contacts;
 use crate::db::queries::record_details;
 use crate::domain::interaction::CHANNELS;
 use crate::domain::record_rules;
@@ -45,26 +44,17 @@ pub(super) async fn show_page(
             None => Ok(()),
         }
     };
-    let data = state.read(move |c| {
-        Ok((
-            record_details::of_customer(c, id, 50)?,
-            if is_enterprise {
-                enterprise_contacts::of_customer(c, id)?
-            } else {
-                Vec::new()
-            },
-        ))
-    });
+    let data = state.read(move |c| Ok(record_details::of_customer(c, id, 50, is_enterprise)?));
     // The view is logged (group commit) while the page's data is read.
     let (logged, data) = tokio::join!(logged, data);
     logged?;
-    let (details, key_contacts) = data?;
     let record_details::Details {
         tags,
         contacts,
         interactions,
         open_reports: reports,
-    } = details;
+        key_contacts,
+    } = data?;
     let page = ShowPage {
         type_label: type_label(&customer.customer_type),
         status_label: status_label(&customer.status),
