@@ -5,8 +5,7 @@
 //! each of 王's thousands of records. Not the status: the sweep and the review decisions
 //! change it thousands of records at a time, and re-indexing each batch made the first
 //! sweep of 100k records 50% slower (21 -> 32 s) and the searches beside it slower
-//! still (p99 43 -> 113 ms); a status filter is checked in SQL on the records the name
-//! piece found (see `sqlite`).
+//! still (p99 43 -> 113 ms); a status filter is SQL (see `sqlite`).
 //!
 //! SQLite keeps it in the contentless FTS5 table `customer_search_grams` (migrations
 //! 000005 and 000801); PostgreSQL keeps the name pieces in `customer_grams` and finds
