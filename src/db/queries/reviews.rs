@@ -32,6 +32,22 @@ pub struct ReviewRow {
 /// A customer of the cleanup list with the manager's decision, if any.
 pub type CleanupRow = (ReviewRow, Option<Decision>);
 
+/// How many customers of the office (all offices when `None`) have `status`.
+fn count_with_status(
+    conn: &mut DbConnection,
+    status: &str,
+    office: Option<i32>,
+) -> QueryResult<i64> {
+    scoped!(
+        customers::table
+            .filter(customers::status.eq(status))
+            .into_boxed(),
+        office
+    )
+    .count()
+    .get_result(conn)
+}
+
 /// Pending activation, those called back least recently (never first), one page and
 /// the total.
 pub fn pending_activation(
@@ -41,14 +57,7 @@ pub fn pending_activation(
     per_page: i64,
 ) -> QueryResult<(Vec<ReviewRow>, i64)> {
     let status = crate::domain::customer::Status::PendingActivation.as_str();
-    let total: i64 = scoped!(
-        customers::table
-            .filter(customers::status.eq(status))
-            .into_boxed(),
-        office
-    )
-    .count()
-    .get_result(conn)?;
+    let total = count_with_status(conn, status, office)?;
     let rows = scoped!(
         customers::table
             .filter(customers::status.eq(status))
@@ -75,14 +84,7 @@ pub fn cleanup(
     per_page: i64,
 ) -> QueryResult<(Vec<CleanupRow>, i64)> {
     let status = crate::domain::customer::Status::Cleanup.as_str();
-    let total: i64 = scoped!(
-        customers::table
-            .filter(customers::status.eq(status))
-            .into_boxed(),
-        office
-    )
-    .count()
-    .get_result(conn)?;
+    let total = count_with_status(conn, status, office)?;
     let rows = scoped!(
         customers::table
             .left_join(cleanup_decisions::table)

@@ -16,7 +16,8 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use crate::db::schema::{app_flags, customer_grams, customer_tags, customers};
+use crate::db::app_flags;
+use crate::db::schema::{customer_grams, customer_tags, customers};
 use crate::db::DbConnection;
 
 // SQLite's index (see the module doc), contentless: only rowids come back.
@@ -238,12 +239,7 @@ fn index_stored(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<()> {
 /// `REBUILD_ASKED`); returns how many records it indexed. One transaction: a start cut
 /// off half way leaves the request in place and the next start begins again.
 pub fn rebuild_if_asked(conn: &mut DbConnection) -> QueryResult<Option<usize>> {
-    let asked: Option<String> = app_flags::table
-        .find(REBUILD_ASKED)
-        .select(app_flags::value)
-        .first(conn)
-        .optional()?;
-    if asked.as_deref() != Some("true") || conn.backend() != crate::db::Backend::Sqlite {
+    if conn.backend() != crate::db::Backend::Sqlite || !app_flags::is_set(conn, REBUILD_ASKED)? {
         return Ok(None);
     }
     crate::db::write_tx(conn, |c| {
@@ -259,9 +255,7 @@ pub fn rebuild_if_asked(conn: &mut DbConnection) -> QueryResult<Option<usize>> {
             "INSERT INTO customer_search_grams (customer_search_grams) VALUES ('optimize')",
         )
         .execute(c)?;
-        diesel::update(app_flags::table.find(REBUILD_ASKED))
-            .set(app_flags::value.eq("false"))
-            .execute(c)?;
+        app_flags::set(c, REBUILD_ASKED, "false", "start")?;
         Ok(Some(ids.len()))
     })
 }
