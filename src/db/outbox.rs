@@ -33,49 +33,8 @@ pub struct NewMail {
 /// or `None` when a mail with the same idempotency key was queued before (nothing is
 /// written then: the caller's change may go ahead, the mail goes out once).
 pub fn enqueue(conn: &mut DbConnection, mail: &NewMail, actor: &Actor) -> QueryResult<Option<i32>> {
-    let at = now();
-    let values = (
-        outbox::idempotency_key.eq(&mail.idempotency_key),
-        outbox::kind.eq(&mail.kind),
-        outbox::customer_id.eq(mail.customer_id),
-        outbox::customer_code.eq(&mail.customer_code),
-        outbox::recipient.eq(&mail.recipient),
-        outbox::subject.eq(&mail.subject),
-        outbox::body.eq(&mail.body),
-        outbox::link_token_enc.eq(&mail.link_token_enc),
-        outbox::state.eq("queued"),
-        outbox::next_attempt_at.eq(at),
-        outbox::created_at.eq(at),
-        outbox::updated_at.eq(at),
-    );
-    // ON CONFLICT DO NOTHING: a duplicate must not abort a PostgreSQL transaction.
-    let inserted = match conn {
-        DbConnection::Pg(c) => diesel::insert_into(outbox::table)
-            .values(values)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(outbox::table)
-            .values(values)
-            .execute(c)?,
-    };
-    if inserted == 0 {
-        return Ok(None);
-    }
-    let id: i32 = outbox::table
-        .filter(outbox::idempotency_key.eq(&mail.idempotency_key))
-        .select(outbox::id)
-        .first(conn)?;
-    audit_log::append(
-        conn,
-        &Event::new(
-            actor.clone(),
-            Action::MailQueued,
-            format!("mail:{id}"),
-            "scheduler",
-        )
-        .details(format!("{} {}", mail.kind, mail.customer_code)),
-    )?;
-    Ok(Some(id))
+    let queued = insert_and_log(conn, std::slice::from_ref(mail), actor)?;
+    Ok(queued.first().map(|(id, _)| *id))
 }
 
 /// `enqueue` for many mails in a few statements (a job's batch): the rows in one multi-row
@@ -86,6 +45,17 @@ pub fn enqueue_many(
     mails: &[NewMail],
     actor: &Actor,
 ) -> QueryResult<Vec<String>> {
+    let queued = insert_and_log(conn, mails, actor)?;
+    Ok(queued.into_iter().map(|(_, key)| key).collect())
+}
+
+/// The rows of `mails` that are new (a key queued before is skipped: a duplicate must not
+/// abort a PostgreSQL transaction), and a log entry for each; returns their ids and keys.
+fn insert_and_log(
+    conn: &mut DbConnection,
+    mails: &[NewMail],
+    actor: &Actor,
+) -> QueryResult<Vec<(i32, String)>> {
     if mails.is_empty() {
         return Ok(Vec::new());
     }
@@ -148,7 +118,7 @@ pub fn enqueue_many(
         })
         .collect();
     audit_log::append_many(conn, &events)?;
-    Ok(queued.into_iter().map(|(_, key)| key).collect())
+    Ok(queued)
 }
 
 /// One outbox row, body included: for the worker and for a manager reading one mail.
